@@ -1,0 +1,31 @@
+namespace Qdhcp.Engine.Model;
+
+/// <summary>
+/// Everything one network's DHCPv4 service is configured with, independent of where it came from (dnsmasq
+/// command line and files, or the agent's store). The engine compiles it into a frozen snapshot.
+/// </summary>
+public sealed record Dhcp4Configuration
+{
+    public IReadOnlyList<DhcpRange> Ranges { get; init; } = [];
+
+    public IReadOnlyList<Reservation> Reservations { get; init; } = [];
+
+    public IReadOnlyList<OptionSetting> Options { get; init; } = [];
+
+    public IReadOnlyList<RequestMatch> Matches { get; init; } = [];
+
+    /// <summary><c>--domain</c>: sent as option 15 and used to split FQDNs in the hosts file. Null for none.</summary>
+    public string? Domain { get; init; }
+
+    /// <summary><c>--dhcp-lease-max</c>: the most leases held at once (dnsmasq's default 1000).</summary>
+    public int LeaseMax { get; init; } = 1000;
+
+    /// <summary><c>--dhcp-authoritative</c>: NAK requests for addresses we know nothing about instead of ignoring them.</summary>
+    public bool Authoritative { get; init; }
+
+    /// <summary><c>--dhcp-broadcast</c> without tags: always broadcast replies.</summary>
+    public bool AlwaysBroadcast { get; init; }
+
+    /// <summary>False when DNS is off (<c>--port=0</c>): the server then does not announce itself as DNS server by default.</summary>
+    public bool DnsEnabled { get; init; } = true;
+}
