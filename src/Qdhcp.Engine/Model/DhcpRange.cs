@@ -9,6 +9,9 @@ namespace Qdhcp.Engine.Model;
 /// </summary>
 /// <param name="SetTags">Tags a client in this range gets (<c>set:tag0</c>, or the bare leading word of old syntax).</param>
 /// <param name="RequiredTags">Tags the client must already carry for the range to apply (<c>tag:x</c>); usually empty.</param>
+/// <param name="Start">The first address of a pool, or the subnet's address in static mode.</param>
+/// <param name="End">The last address of a pool; equal to <paramref name="Start"/> in static mode.</param>
+/// <param name="IsStatic">Only hosts with a reservation get an address.</param>
 /// <param name="Netmask">The subnet mask; null when not given, to be taken from the interface's address.</param>
 /// <param name="LeaseSeconds">Lease time in seconds; <see cref="LeaseTime.Infinite"/> for <c>infinite</c>.</param>
 public sealed record DhcpRange(

@@ -1,0 +1,452 @@
+using System.Buffers.Binary;
+using System.Text;
+using Qdhcp.Engine.Leases;
+using Qdhcp.Engine.Model;
+using Qdhcp.Wire.Dhcp4;
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Engine.Dhcp4;
+
+/// <summary>
+/// The DHCPv4 server of one network, per RFC 2131: a request's bytes in, a decision, a reply's bytes out.
+/// Synchronous and free of I/O, so every rule can be tested without sockets. One receive loop calls
+/// <see cref="Process"/> at a time; <see cref="Reload"/> may be called from any thread and swaps the snapshot.
+/// </summary>
+/// <remarks>
+/// Static mode (Neutron's <c>--dhcp-range=...,static</c>): only clients with a host entry get an address, and
+/// the host entry is the truth. That is why a renewing client whose address is still its reservation is ACKed
+/// even when no lease is on record (after a restart with <c>--leasefile-ro</c>): Neutron's NAK-after-restart
+/// problems come from servers that trust their lease table over the reservation.
+/// </remarks>
+public sealed class Dhcp4Engine
+{
+    private const int MaxClientIdLength = 255 * 2;
+    private Dhcp4NetworkSnapshot _snapshot;
+
+    public Dhcp4Engine(Dhcp4NetworkSnapshot snapshot, Dhcp4LeaseTable? leases = null)
+    {
+        _snapshot = snapshot;
+        Leases = leases ?? new Dhcp4LeaseTable();
+    }
+
+    public Dhcp4LeaseTable Leases { get; }
+
+    public Dhcp4Counters Counters { get; } = new();
+
+    public Dhcp4NetworkSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Swaps in a new configuration; requests in flight finish with the old one. Leases are kept.</summary>
+    public void Reload(Dhcp4NetworkSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
+
+    /// <summary>
+    /// Handles one datagram received on <paramref name="context"/>'s interface, writing any reply into
+    /// <paramref name="reply"/> (at least 300 bytes; 1500 covers every client). Never throws on any input.
+    /// </summary>
+    public Dhcp4EngineResult Process(in Dhcp4RequestContext context, ReadOnlySpan<byte> request, Span<byte> reply)
+    {
+        Dhcp4EngineResult result = Decide(context, request, reply);
+        Counters.Record(result);
+        return result;
+    }
+
+    private Dhcp4EngineResult Decide(in Dhcp4RequestContext context, ReadOnlySpan<byte> datagram, Span<byte> reply)
+    {
+        if (Dhcp4Reader.TryRead(datagram, out Dhcp4Reader request) != Dhcp4ParseStatus.Ok)
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.None, Dhcp4DropReason.Malformed);
+        }
+
+        if (request.Op != BootpOperation.BootRequest)
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.None, Dhcp4DropReason.NotARequest);
+        }
+
+        Dhcp4MessageType type = request.MessageType;
+        if (type == Dhcp4MessageType.None)
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NotDhcp);
+        }
+
+        Span<byte> clientIdScratch = stackalloc byte[MaxClientIdLength];
+        if (!request.TryGetConcatenatedOption(Dhcp4OptionCode.ClientIdentifier, clientIdScratch, out ReadOnlySpan<byte> clientId))
+        {
+            clientId = default;
+        }
+
+        Dhcp4NetworkSnapshot snapshot = Snapshot;
+        Transaction tx = new(context, snapshot, request.ClientMac, snapshot.FindHost(request.ClientMac, request.HasEthernetAddress, clientId));
+        if (tx.Host?.Reservation.Ignore == true)
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.IgnoredClient);
+        }
+
+        return type switch
+        {
+            Dhcp4MessageType.Discover => Discover(tx, request, clientId, reply),
+            Dhcp4MessageType.Request => Request(tx, request, clientId, reply),
+            Dhcp4MessageType.Decline => Decline(tx, request),
+            Dhcp4MessageType.Release => Release(tx, request),
+            Dhcp4MessageType.Inform => Inform(tx, request, clientId, reply),
+            _ => Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NotARequest),
+        };
+    }
+
+    /// <summary>
+    /// DHCPDISCOVER (RFC 2131 §4.3.1):
+    /// <list type="bullet">
+    /// <item>no host entry with an address: no answer (static mode serves listed hosts only);</item>
+    /// <item>the address in no range of this interface or relay: no answer;</item>
+    /// <item>the address leased to another, unexpired client: no answer (never an address twice);</item>
+    /// <item>lease-max reached and the client holds no lease: no answer;</item>
+    /// <item>else OFFER the reserved address. A requested address (option 50) is only a hint and is ignored.</item>
+    /// </list>
+    /// </summary>
+    private Dhcp4EngineResult Discover(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, Span<byte> reply)
+    {
+        if (tx.Host?.Reservation.Address is not { } address)
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.UnknownClient);
+        }
+
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.Reservation.SetTags, out RangeMatch range))
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.NoRange);
+        }
+
+        if (Leases.IsHeldByAnother(address, tx.Mac, tx.Context.NowUnixSeconds))
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.AddressInUse);
+        }
+
+        if (!Leases.HasRoomFor(address, tx.Mac, tx.Snapshot.Configuration.LeaseMax, tx.Context.NowUnixSeconds))
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.LeaseMaxReached);
+        }
+
+        return WriteReply(tx, request, clientId, Dhcp4MessageType.Offer, address, range, LeaseSecondsFor(tx.Host, range), reply);
+    }
+
+    /// <summary>
+    /// DHCPREQUEST (RFC 2131 §4.3.2), by client state:
+    /// <list type="bullet">
+    /// <item>SELECTING (option 54 set): another server's id -> ignore (the client chose it; Neutron runs several
+    /// servers per network, so a NAK here would undo their work); ours -> the requested address (50) is checked.</item>
+    /// <item>INIT-REBOOT (no 54, option 50, ciaddr 0): option 50 is checked.</item>
+    /// <item>RENEWING / REBINDING (no 54, ciaddr set): ciaddr is checked.</item>
+    /// <item>Checked address = the host's reservation -> ACK and record the lease, with or without a lease on
+    /// record; another address -> NAK; the address held by another client, or no lease left -> NAK.</item>
+    /// <item>Unknown client: silent (RFC 2131 §4.3.2 "MUST remain silent"), unless authoritative, then NAK.</item>
+    /// </list>
+    /// </summary>
+    private Dhcp4EngineResult Request(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, Span<byte> reply)
+    {
+        const Dhcp4MessageType type = Dhcp4MessageType.Request;
+        bool hasServerId = TryGetAddressOption(request, Dhcp4OptionCode.ServerIdentifier, out IPv4Address serverId);
+        bool hasRequested = TryGetAddressOption(request, Dhcp4OptionCode.RequestedIPAddress, out IPv4Address requested);
+        if (hasServerId && !Dhcp4NetworkSnapshot.IsOurAddress(tx.Context.Interface, serverId))
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.OtherServer);
+        }
+
+        IPv4Address ciaddr = request.Ciaddr;
+        IPv4Address target = hasRequested && !requested.IsAny ? requested : ciaddr;
+        if (target.IsAny)
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.MissingField);
+        }
+
+        if (tx.Host?.Reservation.Address is not { } address)
+        {
+            return tx.Snapshot.Configuration.Authoritative
+                ? WriteNak(tx, request, clientId, "no address reserved for this client", reply)
+                : Dhcp4EngineResult.Drop(type, Dhcp4DropReason.UnknownClient);
+        }
+
+        if (target != address)
+        {
+            // The host's address changed (or the client remembers an old one): free what it held, and NAK so it
+            // starts over with DISCOVER and gets the new address (RFC 2131 §4.3.2).
+            bool released = Leases.Release(target, tx.Mac);
+            Dhcp4EngineResult nak = WriteNak(tx, request, clientId, "wrong address", reply);
+            return nak with { LeasesChanged = released };
+        }
+
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.Reservation.SetTags, out RangeMatch range))
+        {
+            // RFC 2131 §4.3.2: a client on the wrong network gets a NAK, but only when it asked us.
+            return hasServerId
+                ? WriteNak(tx, request, clientId, "address not available on this network", reply)
+                : Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoRange);
+        }
+
+        long now = tx.Context.NowUnixSeconds;
+        if (Leases.IsHeldByAnother(address, tx.Mac, now))
+        {
+            return WriteNak(tx, request, clientId, "address in use", reply);
+        }
+
+        if (!Leases.HasRoomFor(address, tx.Mac, tx.Snapshot.Configuration.LeaseMax, now))
+        {
+            return WriteNak(tx, request, clientId, "no leases left", reply);
+        }
+
+        uint leaseSeconds = LeaseSecondsFor(tx.Host, range);
+        long expires = leaseSeconds == LeaseTime.Infinite ? 0 : now + leaseSeconds;
+        Leases.Grant(address, tx.Mac, clientId, tx.Host.Reservation.HostName, expires);
+        Dhcp4EngineResult ack = WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, address, range, leaseSeconds, reply);
+        return ack with { LeasesChanged = true };
+    }
+
+    /// <summary>
+    /// DHCPDECLINE (RFC 2131 §4.3.3): the client found the address in use. Only for us (option 54); the lease is
+    /// dropped. Never answered.
+    /// </summary>
+    private Dhcp4EngineResult Decline(in Transaction tx, in Dhcp4Reader request)
+    {
+        const Dhcp4MessageType type = Dhcp4MessageType.Decline;
+        if (TryGetAddressOption(request, Dhcp4OptionCode.ServerIdentifier, out IPv4Address serverId) && !Dhcp4NetworkSnapshot.IsOurAddress(tx.Context.Interface, serverId))
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.OtherServer);
+        }
+
+        if (!TryGetAddressOption(request, Dhcp4OptionCode.RequestedIPAddress, out IPv4Address declined))
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.MissingField);
+        }
+
+        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, Leases.Release(declined, tx.Mac));
+    }
+
+    /// <summary>
+    /// DHCPRELEASE (RFC 2131 §4.3.4): ciaddr is given up. Neutron's <c>dhcp_release</c> sends it twice, with and
+    /// without a client-id, so the lease is matched by MAC, and the second one finds nothing and changes nothing.
+    /// </summary>
+    private Dhcp4EngineResult Release(in Transaction tx, in Dhcp4Reader request)
+    {
+        const Dhcp4MessageType type = Dhcp4MessageType.Release;
+        if (TryGetAddressOption(request, Dhcp4OptionCode.ServerIdentifier, out IPv4Address serverId) && !Dhcp4NetworkSnapshot.IsOurAddress(tx.Context.Interface, serverId))
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.OtherServer);
+        }
+
+        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, Leases.Release(request.Ciaddr, tx.Mac));
+    }
+
+    /// <summary>
+    /// DHCPINFORM (RFC 2131 §4.3.5): a client with an address configured by other means asks for options. Any
+    /// client in a served subnet gets an ACK with options, no yiaddr and no lease time, sent to ciaddr.
+    /// </summary>
+    private Dhcp4EngineResult Inform(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, Span<byte> reply)
+    {
+        IPv4Address ciaddr = request.Ciaddr;
+        if (ciaddr.IsAny)
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.Inform, Dhcp4DropReason.MissingField);
+        }
+
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, ciaddr, reserved: true, tx.Host?.Reservation.SetTags, out RangeMatch range))
+        {
+            return Dhcp4EngineResult.Drop(Dhcp4MessageType.Inform, Dhcp4DropReason.NoRange);
+        }
+
+        return WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, IPv4Address.Any, range, leaseSeconds: null, reply);
+    }
+
+    private static uint LeaseSecondsFor(HostEntry host, RangeMatch range) => host.Reservation.LeaseSeconds ?? range.Range.LeaseSeconds;
+
+    /// <summary>
+    /// Writes an OFFER or ACK. Options, in dnsmasq's order so that replies look like the ones clients know:
+    /// 53, 54, 51/58/59 (T1 = 50 %, T2 = 87.5 % of the lease, RFC 2131 §4.4.5; none for infinite leases or INFORM),
+    /// 1, 28, 15, 12 (ACK only, as dnsmasq), the configured options, router and DNS server defaults (this server)
+    /// when not configured, then 61 (RFC 6842 §3) and 82 (RFC 3046 §2.2) echoed back. Only options the client
+    /// asked for in option 55 are sent, unless forced or the client sent no list; what does not fit option 57's
+    /// size is left out.
+    /// </summary>
+    private static Dhcp4EngineResult WriteReply(
+        in Transaction tx,
+        in Dhcp4Reader request,
+        ReadOnlySpan<byte> clientId,
+        Dhcp4MessageType replyType,
+        IPv4Address yiaddr,
+        RangeMatch range,
+        uint? leaseSeconds,
+        Span<byte> reply)
+    {
+        Span<ulong> wanted = stackalloc ulong[4];
+        if (!ReadParameterRequestList(request, wanted))
+        {
+            wanted.Fill(ulong.MaxValue);
+        }
+
+        request.TryGetOption(Dhcp4OptionCode.RelayAgentInformation, out ReadOnlySpan<byte> relayInfo);
+        int tailLength = (clientId.IsEmpty ? 0 : 2 + clientId.Length) + (relayInfo.IsEmpty ? 0 : 2 + relayInfo.Length);
+
+        Dhcp4Writer writer = new(reply, Math.Min(reply.Length, request.MaximumReplyLength));
+        bool isInform = request.MessageType == Dhcp4MessageType.Inform;
+        writer.WriteHeader(
+            BootpOperation.BootReply,
+            request.Htype,
+            request.Hlen,
+            hops: 0,
+            request.Xid,
+            secs: 0,
+            request.Flags,
+            ciaddr: isInform || replyType == Dhcp4MessageType.Ack ? request.Ciaddr : IPv4Address.Any,
+            yiaddr,
+            siaddr: range.ServerId,
+            request.Giaddr,
+            request.Chaddr);
+
+        writer.TryWriteByte(Dhcp4OptionCode.DhcpMessageType, (byte)replyType);
+        writer.TryWriteAddress(Dhcp4OptionCode.ServerIdentifier, range.ServerId);
+        if (leaseSeconds is { } lease)
+        {
+            writer.TryWriteUInt32(Dhcp4OptionCode.IPAddressLeaseTime, lease);
+            if (lease != LeaseTime.Infinite)
+            {
+                writer.TryWriteUInt32(Dhcp4OptionCode.RenewalTime, lease / 2);
+                writer.TryWriteUInt32(Dhcp4OptionCode.RebindingTime, (uint)(lease * 7UL / 8));
+            }
+        }
+
+        Dhcp4NetworkSnapshot snapshot = tx.Snapshot;
+        List<string>? requestTags = snapshot.MatchRequestTags(request);
+        OptionBlock block = snapshot.GetOptionBlock(tx.Host, range, requestTags);
+
+        if (!block.Configures(Dhcp4OptionCode.SubnetMask))
+        {
+            writer.TryWriteAddress(Dhcp4OptionCode.SubnetMask, range.Subnet.Mask);
+        }
+
+        if (Wants(wanted, (byte)Dhcp4OptionCode.BroadcastAddress) && !block.Configures(Dhcp4OptionCode.BroadcastAddress))
+        {
+            writer.TryWriteAddress(Dhcp4OptionCode.BroadcastAddress, range.Subnet.BroadcastAddress);
+        }
+
+        if (snapshot.DomainBytes is { } domain && Wants(wanted, (byte)Dhcp4OptionCode.DomainName) && !block.Configures(Dhcp4OptionCode.DomainName))
+        {
+            writer.TryWriteOption(Dhcp4OptionCode.DomainName, domain);
+        }
+
+        if (replyType == Dhcp4MessageType.Ack && !isInform && tx.Host?.HostNameBytes is { } hostName && Wants(wanted, (byte)Dhcp4OptionCode.HostName))
+        {
+            writer.TryWriteOption(Dhcp4OptionCode.HostName, hostName);
+        }
+
+        ReadOnlySpan<byte> blockData = block.Data;
+        foreach (OptionBlock.Entry entry in block.Entries)
+        {
+            if (entry.Length > 0 && (entry.Force || Wants(wanted, entry.Code)) && entry.Length <= writer.RemainingForOptions - tailLength)
+            {
+                writer.TryWriteEncodedOptions(blockData.Slice(entry.Offset, entry.Length));
+            }
+        }
+
+        // dnsmasq's defaults: on a directly attached subnet this server is the router and, with DNS on, the DNS
+        // server, unless configured otherwise (an empty setting in the opts file announces none).
+        if (request.Giaddr.IsAny && !block.HasRouter && Wants(wanted, (byte)Dhcp4OptionCode.Router) && writer.RemainingForOptions - tailLength >= 6)
+        {
+            writer.TryWriteAddress(Dhcp4OptionCode.Router, range.ServerId);
+        }
+
+        if (snapshot.Configuration.DnsEnabled && !block.HasDnsServer && Wants(wanted, (byte)Dhcp4OptionCode.DomainNameServer) && writer.RemainingForOptions - tailLength >= 6)
+        {
+            writer.TryWriteAddress(Dhcp4OptionCode.DomainNameServer, range.ServerId);
+        }
+
+        WriteEchoedOptions(ref writer, clientId, relayInfo);
+        int length = writer.WriteEnd();
+        ReplyDestination destination = ReplyRouting.Choose(
+            replyType,
+            request.Giaddr,
+            request.Ciaddr,
+            yiaddr,
+            request.BroadcastRequested,
+            request.HasEthernetAddress,
+            tx.Mac,
+            snapshot.Configuration.AlwaysBroadcast);
+        return new Dhcp4EngineResult(request.MessageType, replyType, length, destination, Dhcp4DropReason.None, LeasesChanged: false);
+    }
+
+    /// <summary>A DHCPNAK (RFC 2131 §4.3.2, Table 3): no yiaddr, no lease, option 54 and a message (56) saying why.</summary>
+    private static Dhcp4EngineResult WriteNak(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, string why, Span<byte> reply)
+    {
+        request.TryGetOption(Dhcp4OptionCode.RelayAgentInformation, out ReadOnlySpan<byte> relayInfo);
+        IPv4Address serverId = FirstAddress(tx.Context.Interface);
+        Dhcp4Writer writer = new(reply, Math.Min(reply.Length, request.MaximumReplyLength));
+        writer.WriteHeader(
+            BootpOperation.BootReply,
+            request.Htype,
+            request.Hlen,
+            hops: 0,
+            request.Xid,
+            secs: 0,
+            (ushort)(request.Flags | (request.Giaddr.IsAny ? 0 : Dhcp4Header.BroadcastFlag)),
+            IPv4Address.Any,
+            IPv4Address.Any,
+            IPv4Address.Any,
+            request.Giaddr,
+            request.Chaddr);
+        writer.TryWriteByte(Dhcp4OptionCode.DhcpMessageType, (byte)Dhcp4MessageType.Nak);
+        writer.TryWriteAddress(Dhcp4OptionCode.ServerIdentifier, serverId);
+        Span<byte> message = stackalloc byte[64];
+        int messageLength = Encoding.ASCII.GetBytes(why, message);
+        writer.TryWriteOption(Dhcp4OptionCode.Message, message[..messageLength]);
+        WriteEchoedOptions(ref writer, clientId, relayInfo);
+        int length = writer.WriteEnd();
+        ReplyDestination destination = ReplyRouting.Choose(Dhcp4MessageType.Nak, request.Giaddr, request.Ciaddr, IPv4Address.Any, true, request.HasEthernetAddress, tx.Mac);
+        return new Dhcp4EngineResult(request.MessageType, Dhcp4MessageType.Nak, length, destination, Dhcp4DropReason.None, LeasesChanged: false);
+    }
+
+    private static void WriteEchoedOptions(ref Dhcp4Writer writer, ReadOnlySpan<byte> clientId, ReadOnlySpan<byte> relayInfo)
+    {
+        if (!clientId.IsEmpty)
+        {
+            // RFC 6842 §3: a server MUST return the client identifier it was sent.
+            writer.TryWriteOption(Dhcp4OptionCode.ClientIdentifier, clientId);
+        }
+
+        if (!relayInfo.IsEmpty)
+        {
+            // RFC 3046 §2.2: the relay agent information is echoed unchanged, last, for the relay to strip.
+            writer.TryWriteOption(Dhcp4OptionCode.RelayAgentInformation, relayInfo);
+        }
+    }
+
+    /// <summary>Fills a 256-bit set from option 55. False when the client sent none (then every option is sent, as to a BOOTP client).</summary>
+    private static bool ReadParameterRequestList(in Dhcp4Reader request, Span<ulong> wanted)
+    {
+        Span<byte> scratch = stackalloc byte[512];
+        if (!request.TryGetConcatenatedOption(Dhcp4OptionCode.ParameterRequestList, scratch, out ReadOnlySpan<byte> list))
+        {
+            return false;
+        }
+
+        foreach (byte code in list)
+        {
+            wanted[code >> 6] |= 1UL << (code & 63);
+        }
+
+        return true;
+    }
+
+    private static bool Wants(ReadOnlySpan<ulong> wanted, byte code) => (wanted[code >> 6] & (1UL << (code & 63))) != 0;
+
+    private static bool TryGetAddressOption(in Dhcp4Reader request, Dhcp4OptionCode code, out IPv4Address address)
+    {
+        if (request.TryGetOption(code, out ReadOnlySpan<byte> data) && data.Length == 4)
+        {
+            address = new IPv4Address(BinaryPrimitives.ReadUInt32BigEndian(data));
+            return true;
+        }
+
+        address = default;
+        return false;
+    }
+
+    private static IPv4Address FirstAddress(ServerInterface serverInterface) =>
+        serverInterface.Addresses.Count > 0 ? serverInterface.Addresses[0].Address : IPv4Address.Any;
+
+    /// <summary>The parts of a request every step needs: its context, the snapshot it is decided on, the client.</summary>
+    private readonly record struct Transaction(Dhcp4RequestContext Context, Dhcp4NetworkSnapshot Snapshot, MacAddress Mac, HostEntry? Host);
+}

@@ -1,0 +1,57 @@
+using Qdhcp.Wire.Dhcp4;
+
+namespace Qdhcp.Engine.Dhcp4;
+
+/// <summary>Why a request got no reply. Each is counted; none is logged per packet by default.</summary>
+public enum Dhcp4DropReason : byte
+{
+    None = 0,
+
+    /// <summary>Not a well-formed DHCP message (short, no magic cookie, bad option framing).</summary>
+    Malformed,
+
+    /// <summary>A BOOTREPLY, or a message type a server does not take (OFFER, ACK, NAK).</summary>
+    NotARequest,
+
+    /// <summary>Plain BOOTP (no option 53): not served.</summary>
+    NotDhcp,
+
+    /// <summary>No host entry matches the client, and the ranges are static: an unknown client gets no answer.</summary>
+    UnknownClient,
+
+    /// <summary>The host entry says <c>ignore</c>.</summary>
+    IgnoredClient,
+
+    /// <summary>The reserved address is in no range this interface or relay serves.</summary>
+    NoRange,
+
+    /// <summary>A REQUEST or DECLINE/RELEASE names another server (option 54): Neutron runs several servers per network.</summary>
+    OtherServer,
+
+    /// <summary><c>--dhcp-lease-max</c> leases are held already.</summary>
+    LeaseMaxReached,
+
+    /// <summary>The reserved address is still leased to another client.</summary>
+    AddressInUse,
+
+    /// <summary>DECLINE and RELEASE are never answered (RFC 2131 §4.3.3, §4.3.4).</summary>
+    NoReplyExpected,
+
+    /// <summary>The message lacks a field its type requires (a REQUEST with no address, an INFORM without ciaddr).</summary>
+    MissingField,
+}
+
+/// <summary>The outcome of one request: either a reply of <see cref="Length"/> bytes for <see cref="Destination"/>, or a drop reason.</summary>
+public readonly record struct Dhcp4EngineResult(
+    Dhcp4MessageType RequestType,
+    Dhcp4MessageType ReplyType,
+    int Length,
+    ReplyDestination Destination,
+    Dhcp4DropReason DropReason,
+    bool LeasesChanged)
+{
+    public bool HasReply => Length > 0;
+
+    public static Dhcp4EngineResult Drop(Dhcp4MessageType requestType, Dhcp4DropReason reason, bool leasesChanged = false) =>
+        new(requestType, Dhcp4MessageType.None, 0, default, reason, leasesChanged);
+}

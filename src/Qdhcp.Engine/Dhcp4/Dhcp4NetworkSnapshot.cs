@@ -1,0 +1,417 @@
+using System.Collections.Frozen;
+using System.Text;
+using Qdhcp.Engine.Model;
+using Qdhcp.Wire.Dhcp4;
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Engine.Dhcp4;
+
+/// <summary>
+/// One network's configuration compiled for the packet path: frozen lookup tables of hosts by MAC and by
+/// client-id, ranges, and pre-encoded option blocks. Immutable after <see cref="Compile"/>; a reload builds a new
+/// snapshot and the engine swaps the reference, so requests never see half a configuration.
+/// </summary>
+public sealed class Dhcp4NetworkSnapshot
+{
+    private readonly FrozenDictionary<MacAddress, HostEntry> _byMac;
+    private readonly FrozenDictionary<ulong, HostEntry[]> _byClientIdHash;
+    private readonly FrozenDictionary<string, byte> _matchTagsReferenced;
+    private readonly OptionBlock?[] _rangeBlocks;
+
+    private Dhcp4NetworkSnapshot(Dhcp4Configuration configuration, FrozenDictionary<MacAddress, HostEntry> byMac, FrozenDictionary<ulong, HostEntry[]> byClientIdHash)
+    {
+        Configuration = configuration;
+        _rangeBlocks = new OptionBlock?[configuration.Ranges.Count];
+        _byMac = byMac;
+        _byClientIdHash = byClientIdHash;
+        DomainBytes = string.IsNullOrEmpty(configuration.Domain) ? null : Encoding.ASCII.GetBytes(configuration.Domain);
+
+        // Request-derived tags (dhcp-match, dhcp-userclass) matter only when some option asks for them; when none
+        // does, every host's option block can be cached.
+        HashSet<string> optionTags = configuration.Options.SelectMany(o => o.RequiredTags).Select(t => t.TrimStart('!')).ToHashSet(StringComparer.Ordinal);
+        _matchTagsReferenced = configuration.Matches.Where(m => optionTags.Contains(m.SetTag)).Select(m => m.SetTag).Distinct().ToFrozenDictionary(t => t, _ => (byte)0, StringComparer.Ordinal);
+    }
+
+    public Dhcp4Configuration Configuration { get; }
+
+    /// <summary>Option 15's bytes, or null.</summary>
+    internal byte[]? DomainBytes { get; }
+
+    /// <summary>The number of host entries.</summary>
+    public int HostCount => _byMac.Count;
+
+    internal bool RequestTagsMatter => _matchTagsReferenced.Count > 0;
+
+    /// <summary>Compiles a configuration. Later duplicates of a MAC lose to the first, as the configuration sources report.</summary>
+    public static Dhcp4NetworkSnapshot Compile(Dhcp4Configuration configuration)
+    {
+        Dictionary<MacAddress, HostEntry> byMac = [];
+        Dictionary<ulong, List<HostEntry>> byClientId = [];
+        foreach (Reservation reservation in configuration.Reservations)
+        {
+            HostEntry entry = new(reservation);
+            if (reservation.Mac is { } mac)
+            {
+                byMac.TryAdd(mac, entry);
+            }
+
+            if (reservation.ClientId is { Length: > 0 } clientId)
+            {
+                ulong hash = HashClientId(clientId);
+                if (!byClientId.TryGetValue(hash, out List<HostEntry>? list))
+                {
+                    byClientId[hash] = list = [];
+                }
+
+                list.Add(entry);
+            }
+        }
+
+        return new Dhcp4NetworkSnapshot(
+            configuration,
+            byMac.ToFrozenDictionary(),
+            byClientId.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
+    }
+
+    /// <summary>
+    /// Finds the host entry of a client, as dnsmasq does: a line whose client-id equals the request's option 61
+    /// first, else a line with the request's MAC.
+    /// </summary>
+    internal HostEntry? FindHost(MacAddress mac, bool hasMac, ReadOnlySpan<byte> clientId)
+    {
+        if (!clientId.IsEmpty && _byClientIdHash.Count > 0 && _byClientIdHash.TryGetValue(HashClientId(clientId), out HostEntry[]? candidates))
+        {
+            foreach (HostEntry candidate in candidates)
+            {
+                if (clientId.SequenceEqual(candidate.Reservation.ClientId))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return hasMac && _byMac.TryGetValue(mac, out HostEntry? entry) ? entry : null;
+    }
+
+    /// <summary>
+    /// Finds the range that serves <paramref name="address"/> for a request received on <paramref name="serverInterface"/>
+    /// (directly, or through the relay at <paramref name="relay"/>), and the server identifier to answer with.
+    /// <list type="bullet">
+    /// <item>A range's subnet is its netmask applied to its start, or, with no netmask, the subnet of the interface address that contains its start (dnsmasq's <c>tag0,10.10.10.0,static,120s</c>).</item>
+    /// <item>Direct: the interface must have an address in that subnet; it is the server identifier.</item>
+    /// <item>Relayed: the subnet must contain giaddr; the interface's first address is the server identifier.</item>
+    /// <item>A static range serves any address of its subnet; a dynamic one its start..end, or a reserved address anywhere in its subnet.</item>
+    /// </list>
+    /// </summary>
+    internal bool TryFindRange(ServerInterface serverInterface, IPv4Address relay, IPv4Address address, bool reserved, IReadOnlyList<string>? hostTags, out RangeMatch match)
+    {
+        IReadOnlyList<DhcpRange> ranges = Configuration.Ranges;
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            DhcpRange range = ranges[i];
+            if (!TagsSatisfied(range.RequiredTags, hostTags, null))
+            {
+                continue;
+            }
+
+            if (!TryGetSubnet(serverInterface, range, out IPv4Subnet subnet))
+            {
+                continue;
+            }
+
+            IPv4Address serverId;
+            if (relay.IsAny)
+            {
+                if (!TryFindAddressIn(serverInterface, subnet, out serverId))
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                if (!subnet.Contains(relay) || serverInterface.Addresses.Count == 0)
+                {
+                    continue;
+                }
+
+                serverId = serverInterface.Addresses[0].Address;
+            }
+
+            bool inRange = range.IsStatic || reserved
+                ? subnet.Contains(address)
+                : address >= range.Start && address <= range.End;
+            if (inRange && address != subnet.Network && address != subnet.BroadcastAddress)
+            {
+                match = new RangeMatch(i, range, subnet, serverId);
+                return true;
+            }
+        }
+
+        match = default;
+        return false;
+    }
+
+    /// <summary>True when <paramref name="address"/> is one of the interface's own: a REQUEST naming it in option 54 is for us.</summary>
+    internal static bool IsOurAddress(ServerInterface serverInterface, IPv4Address address)
+    {
+        foreach (InterfaceAddress own in serverInterface.Addresses)
+        {
+            if (own.Address == address)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The option block for a host in a range with extra request-derived tags; cached per host when it can be.</summary>
+    internal OptionBlock GetOptionBlock(HostEntry? host, RangeMatch range, IReadOnlyList<string>? requestTags)
+    {
+        if (requestTags is null || requestTags.Count == 0)
+        {
+            if (host is null)
+            {
+                return _rangeBlocks[range.Index] ??= BuildBlock(range.Range.SetTags, null, null);
+            }
+
+            OptionBlock? cached = host.CachedBlock;
+            if (cached is not null && host.CachedRangeIndex == range.Index)
+            {
+                return cached;
+            }
+
+            OptionBlock block = BuildBlock(range.Range.SetTags, host.Reservation.SetTags, null);
+            host.CachedRangeIndex = range.Index;
+            host.CachedBlock = block;
+            return block;
+        }
+
+        return BuildBlock(range.Range.SetTags, host?.Reservation.SetTags, requestTags);
+    }
+
+    /// <summary>Tags a request sets through <c>--dhcp-match</c> / <c>--dhcp-userclass</c>; null when none fires or none matters.</summary>
+    internal List<string>? MatchRequestTags(in Dhcp4Reader request)
+    {
+        if (!RequestTagsMatter)
+        {
+            return null;
+        }
+
+        List<string>? tags = null;
+        foreach (RequestMatch match in Configuration.Matches)
+        {
+            if (!_matchTagsReferenced.ContainsKey(match.SetTag))
+            {
+                continue;
+            }
+
+            foreach (Dhcp4Option option in request.Options)
+            {
+                if (option.Code == match.Code && (match.Value is null || option.Data.IndexOf(match.Value) >= 0))
+                {
+                    (tags ??= []).Add(match.SetTag);
+                    break;
+                }
+            }
+        }
+
+        return tags;
+    }
+
+    internal OptionBlock BuildBlock(IReadOnlyList<string> rangeTags, IReadOnlyList<string>? hostTags, IReadOnlyList<string>? requestTags)
+    {
+        // For each code, the applicable setting with the most tags wins (dnsmasq: tagged options override untagged
+        // ones); on a tie the first one configured wins. A forced setting for a code forces the winner.
+        Dictionary<byte, (OptionSetting Setting, int Specificity, bool Force)> winners = [];
+        List<byte> order = [];
+        foreach (OptionSetting setting in Configuration.Options)
+        {
+            if (!TagsSatisfied(setting.RequiredTags, rangeTags, hostTags, requestTags))
+            {
+                continue;
+            }
+
+            int specificity = setting.RequiredTags.Count(t => !t.StartsWith('!'));
+            if (winners.TryGetValue(setting.Code, out var current))
+            {
+                bool force = current.Force || setting.Force;
+                winners[setting.Code] = specificity > current.Specificity ? (setting, specificity, force) : (current.Setting, current.Specificity, force);
+            }
+            else
+            {
+                winners[setting.Code] = (setting, specificity, setting.Force);
+                order.Add(setting.Code);
+            }
+        }
+
+        return OptionBlock.Encode(order.Select(code => (code, winners[code].Setting.Value, winners[code].Force)));
+    }
+
+    private static bool TagsSatisfied(IReadOnlyList<string> required, IReadOnlyList<string>? tagsA, IReadOnlyList<string>? tagsB, IReadOnlyList<string>? tagsC = null)
+    {
+        foreach (string tag in required)
+        {
+            bool negated = tag.StartsWith('!');
+            string name = negated ? tag[1..] : tag;
+            bool present = Contains(tagsA, name) || Contains(tagsB, name) || Contains(tagsC, name);
+            if (present == negated)
+            {
+                return false;
+            }
+        }
+
+        return true;
+
+        static bool Contains(IReadOnlyList<string>? tags, string name)
+        {
+            if (tags is null)
+            {
+                return false;
+            }
+
+            foreach (string tag in tags)
+            {
+                if (string.Equals(tag, name, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private static bool TryGetSubnet(ServerInterface serverInterface, DhcpRange range, out IPv4Subnet subnet)
+    {
+        if (range.Netmask is { } netmask)
+        {
+            int prefix = netmask.PrefixLengthOfMask();
+            subnet = new IPv4Subnet(range.Start, prefix < 0 ? 32 : prefix);
+            return prefix >= 0;
+        }
+
+        foreach (InterfaceAddress own in serverInterface.Addresses)
+        {
+            if (own.Subnet.Contains(range.Start))
+            {
+                subnet = own.Subnet;
+                return true;
+            }
+        }
+
+        subnet = default;
+        return false;
+    }
+
+    private static bool TryFindAddressIn(ServerInterface serverInterface, IPv4Subnet subnet, out IPv4Address address)
+    {
+        foreach (InterfaceAddress own in serverInterface.Addresses)
+        {
+            if (subnet.Contains(own.Address))
+            {
+                address = own.Address;
+                return true;
+            }
+        }
+
+        address = default;
+        return false;
+    }
+
+    /// <summary>FNV-1a: a stable hash of client-id bytes, so lookups by client-id need no allocated key.</summary>
+    private static ulong HashClientId(ReadOnlySpan<byte> clientId)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (byte b in clientId)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+}
+
+/// <summary>A reservation compiled for the packet path, with its host-name bytes and a cached option block.</summary>
+internal sealed class HostEntry(Reservation reservation)
+{
+    public Reservation Reservation { get; } = reservation;
+
+    public byte[]? HostNameBytes { get; } = reservation.HostName is { Length: > 0 } name ? Encoding.ASCII.GetBytes(name) : null;
+
+    public int CachedRangeIndex { get; set; } = -1;
+
+    public OptionBlock? CachedBlock { get; set; }
+}
+
+/// <summary>The range that serves a request: its index and subnet, and our server identifier on it.</summary>
+internal readonly record struct RangeMatch(int Index, DhcpRange Range, IPv4Subnet Subnet, IPv4Address ServerId);
+
+/// <summary>
+/// Pre-encoded configured options for one combination of tags: the options as wire bytes (code, length, data,
+/// split per RFC 3396 when long), and an index so a reply copies only the ones the client asked for.
+/// </summary>
+internal sealed class OptionBlock
+{
+    private OptionBlock(byte[] data, Entry[] entries)
+    {
+        Data = data;
+        Entries = entries;
+        foreach (Entry entry in entries)
+        {
+            HasRouter |= entry.Code == (byte)Dhcp4OptionCode.Router;
+            HasDnsServer |= entry.Code == (byte)Dhcp4OptionCode.DomainNameServer;
+        }
+    }
+
+    public byte[] Data { get; }
+
+    public Entry[] Entries { get; }
+
+    /// <summary>Option 3 is configured (possibly empty, which means "announce none").</summary>
+    public bool HasRouter { get; }
+
+    /// <summary>Option 6 is configured (possibly empty, which means "announce none").</summary>
+    public bool HasDnsServer { get; }
+
+    /// <summary>True when <paramref name="code"/> is configured, so the server's built-in value for it is not sent.</summary>
+    public bool Configures(Dhcp4OptionCode code)
+    {
+        foreach (Entry entry in Entries)
+        {
+            if (entry.Code == (byte)code)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static OptionBlock Encode(IEnumerable<(byte Code, byte[] Value, bool Force)> options)
+    {
+        List<byte> data = [];
+        List<Entry> entries = [];
+        foreach ((byte code, byte[] value, bool force) in options)
+        {
+            int offset = data.Count;
+            if (value.Length > 0)
+            {
+                for (int at = 0; at < value.Length; at += byte.MaxValue)
+                {
+                    int chunk = Math.Min(byte.MaxValue, value.Length - at);
+                    data.Add(code);
+                    data.Add((byte)chunk);
+                    data.AddRange(value.AsSpan(at, chunk));
+                }
+            }
+
+            entries.Add(new Entry(code, offset, data.Count - offset, force));
+        }
+
+        return new OptionBlock([.. data], [.. entries]);
+    }
+
+    /// <summary>One option in <see cref="Data"/>; <see cref="Length"/> 0 for an empty ("announce none") setting.</summary>
+    public readonly record struct Entry(byte Code, int Offset, int Length, bool Force);
+}

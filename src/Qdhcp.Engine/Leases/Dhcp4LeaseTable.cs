@@ -1,0 +1,212 @@
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Engine.Leases;
+
+/// <summary>
+/// The in-memory lease table of one network: authoritative, keyed by address (one address, one lease).
+/// Persistence reads <see cref="Version"/> and <see cref="ToRecords"/> from another thread and writes behind;
+/// the engine never waits for a disk. A renewal updates the existing entry in place, so the warm path does not
+/// allocate.
+/// </summary>
+public sealed class Dhcp4LeaseTable
+{
+    private readonly Dictionary<uint, ActiveLease> _byAddress = [];
+    private readonly Lock _lock = new();
+    private long _version;
+
+    /// <summary>Bumped on every change, so a writer can tell whether there is anything to write.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byAddress.Count;
+            }
+        }
+    }
+
+    /// <summary>Finds the lease on <paramref name="address"/>, expired or not.</summary>
+    public bool TryGet(IPv4Address address, out LeaseRecord lease)
+    {
+        lock (_lock)
+        {
+            if (_byAddress.TryGetValue(address.Value, out ActiveLease? active))
+            {
+                lease = active.ToRecord();
+                return true;
+            }
+        }
+
+        lease = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// True when <paramref name="address"/> is leased, unexpired at <paramref name="now"/>, to a client other
+    /// than <paramref name="mac"/>.
+    /// </summary>
+    public bool IsHeldByAnother(IPv4Address address, MacAddress mac, long now)
+    {
+        lock (_lock)
+        {
+            return _byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac != mac && !active.IsExpired(now);
+        }
+    }
+
+    /// <summary>
+    /// True when a lease for <paramref name="address"/> can be granted to <paramref name="mac"/> without going past
+    /// <paramref name="leaseMax"/>: the client holds it already, or there is a free slot, or expired leases make one.
+    /// </summary>
+    public bool HasRoomFor(IPv4Address address, MacAddress mac, int leaseMax, long now)
+    {
+        lock (_lock)
+        {
+            if (_byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac)
+            {
+                return true;
+            }
+
+            if (_byAddress.Count < leaseMax)
+            {
+                return true;
+            }
+
+            // Only scan for expired leases when full, so the common case stays O(1).
+            RemoveExpiredLocked(now);
+            return _byAddress.Count < leaseMax;
+        }
+    }
+
+    /// <summary>True when the client already holds (or held) the lease on this address, so renewing it needs no new slot.</summary>
+    public bool Holds(IPv4Address address, MacAddress mac)
+    {
+        lock (_lock)
+        {
+            return _byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac;
+        }
+    }
+
+    /// <summary>Records (or renews) the lease of <paramref name="address"/> for a client.</summary>
+    public void Grant(IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds)
+    {
+        lock (_lock)
+        {
+            if (_byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac)
+            {
+                active.ExpiresUnixSeconds = expiresUnixSeconds;
+                active.HostName = hostName;
+                if (!clientId.SequenceEqual(active.ClientId))
+                {
+                    active.ClientId = clientId.IsEmpty ? null : clientId.ToArray();
+                }
+            }
+            else
+            {
+                _byAddress[address.Value] = new ActiveLease(address, mac)
+                {
+                    ClientId = clientId.IsEmpty ? null : clientId.ToArray(),
+                    HostName = hostName,
+                    ExpiresUnixSeconds = expiresUnixSeconds,
+                };
+            }
+
+            _version++;
+        }
+    }
+
+    /// <summary>Removes the lease of <paramref name="address"/> if <paramref name="mac"/> holds it. True when one was removed.</summary>
+    public bool Release(IPv4Address address, MacAddress mac)
+    {
+        lock (_lock)
+        {
+            if (_byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac)
+            {
+                _byAddress.Remove(address.Value);
+                _version++;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Replaces the whole table, e.g. with a lease file read at start.</summary>
+    public void Load(IEnumerable<LeaseRecord> records)
+    {
+        lock (_lock)
+        {
+            _byAddress.Clear();
+            foreach (LeaseRecord record in records)
+            {
+                _byAddress[record.Address.Value] = new ActiveLease(record.Address, record.Mac)
+                {
+                    ClientId = record.ClientId,
+                    HostName = record.HostName,
+                    ExpiresUnixSeconds = record.ExpiresUnixSeconds,
+                };
+            }
+
+            _version++;
+        }
+    }
+
+    /// <summary>A consistent copy of every lease, for writing out.</summary>
+    public List<LeaseRecord> ToRecords()
+    {
+        lock (_lock)
+        {
+            List<LeaseRecord> records = new(_byAddress.Count);
+            foreach (ActiveLease lease in _byAddress.Values)
+            {
+                records.Add(lease.ToRecord());
+            }
+
+            return records;
+        }
+    }
+
+    private void RemoveExpiredLocked(long now)
+    {
+        List<uint>? expired = null;
+        foreach (ActiveLease lease in _byAddress.Values)
+        {
+            if (lease.IsExpired(now))
+            {
+                (expired ??= []).Add(lease.Address.Value);
+            }
+        }
+
+        if (expired is null)
+        {
+            return;
+        }
+
+        foreach (uint address in expired)
+        {
+            _byAddress.Remove(address);
+        }
+
+        _version++;
+    }
+
+    private sealed class ActiveLease(IPv4Address address, MacAddress mac)
+    {
+        public IPv4Address Address { get; } = address;
+
+        public MacAddress Mac { get; } = mac;
+
+        public byte[]? ClientId { get; set; }
+
+        public string? HostName { get; set; }
+
+        /// <summary>0 is infinite, as in dnsmasq's lease file.</summary>
+        public long ExpiresUnixSeconds { get; set; }
+
+        public bool IsExpired(long now) => ExpiresUnixSeconds != 0 && ExpiresUnixSeconds <= now;
+
+        public LeaseRecord ToRecord() => new(ExpiresUnixSeconds, Mac, Address, HostName, ClientId);
+    }
+}
