@@ -41,27 +41,28 @@ public readonly ref struct Dhcp4Reader
         }
 
         ReadOnlySpan<byte> options = datagram[Dhcp4Header.OptionsOffset..];
-        if (!TryValidateArea(options, out ReadOnlySpan<byte> overloadData))
+        if (!TryValidateArea(options, out ReadOnlySpan<byte> overloadData, out int overloadInstances))
         {
             return Dhcp4ParseStatus.MalformedOptions;
         }
 
         byte overload = 0;
-        if (!overloadData.IsEmpty)
+        if (overloadInstances != 0)
         {
-            // RFC 2132 §9.3: length 1, value 1 (file), 2 (sname) or 3 (both).
-            if (overloadData.Length != 1 || overloadData[0] is 0 or > 3)
+            // RFC 2132 §9.3: length 1, value 1 (file), 2 (sname) or 3 (both). A zero-length instance is as bad as
+            // a wrong value, and two instances concatenate (RFC 3396 §7) to length 2, so both are malformed.
+            if (overloadInstances != 1 || overloadData.Length != 1 || overloadData[0] is 0 or > 3)
             {
                 return Dhcp4ParseStatus.MalformedOptions;
             }
 
             overload = overloadData[0];
-            if ((overload & 1) != 0 && !TryValidateArea(datagram.Slice(Dhcp4Header.FileOffset, Dhcp4Header.FileLength), out _))
+            if ((overload & 1) != 0 && !TryValidateArea(datagram.Slice(Dhcp4Header.FileOffset, Dhcp4Header.FileLength), out _, out _))
             {
                 return Dhcp4ParseStatus.MalformedOptions;
             }
 
-            if ((overload & 2) != 0 && !TryValidateArea(datagram.Slice(Dhcp4Header.SnameOffset, Dhcp4Header.SnameLength), out _))
+            if ((overload & 2) != 0 && !TryValidateArea(datagram.Slice(Dhcp4Header.SnameOffset, Dhcp4Header.SnameLength), out _, out _))
             {
                 return Dhcp4ParseStatus.MalformedOptions;
             }
@@ -225,10 +226,11 @@ public readonly ref struct Dhcp4Reader
         }
     }
 
-    /// <summary>Walks one option area: every length must stay inside it. Returns the option 52 data if present.</summary>
-    private static bool TryValidateArea(ReadOnlySpan<byte> area, out ReadOnlySpan<byte> overload)
+    /// <summary>Walks one option area: every length must stay inside it. Returns the option 52 data and how many instances of it there are.</summary>
+    private static bool TryValidateArea(ReadOnlySpan<byte> area, out ReadOnlySpan<byte> overload, out int overloadInstances)
     {
         overload = default;
+        overloadInstances = 0;
         int i = 0;
         while (i < area.Length)
         {
@@ -258,6 +260,7 @@ public readonly ref struct Dhcp4Reader
             if (code == (byte)Dhcp4OptionCode.OptionOverload)
             {
                 overload = area.Slice(i + 2, length);
+                overloadInstances++;
             }
 
             i += 2 + length;
