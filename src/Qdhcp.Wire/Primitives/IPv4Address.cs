@@ -36,7 +36,11 @@ public readonly record struct IPv4Address(uint Value) : IComparable<IPv4Address>
         return MaskOf(ones).Value == Value ? ones : -1;
     }
 
-    /// <summary>Parses dotted-quad text strictly (four decimal octets, nothing else).</summary>
+    /// <summary>
+    /// Parses dotted-quad text strictly: four decimal octets of 1-3 digits, nothing else apart from surrounding
+    /// whitespace. Leading zeros are read as decimal ("010.0.0.1" is 10.0.0.1), never as inet_aton's octal;
+    /// inet_aton's shorter forms ("10.1", "167772161") and hex are rejected.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<char> text, out IPv4Address address)
     {
         address = default;

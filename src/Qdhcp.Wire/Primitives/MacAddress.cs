@@ -65,31 +65,37 @@ public readonly record struct MacAddress(ulong Value) : ISpanFormattable
 
     public override string ToString() => ToString(null, null);
 
-    public string ToString(string? format, IFormatProvider? formatProvider) => string.Create(17, Value, static (span, value) =>
-    {
-        for (int i = 0; i < 6; i++)
-        {
-            byte b = (byte)(value >> (40 - (8 * i)));
-            span[i * 3] = HexLower[b >> 4];
-            span[(i * 3) + 1] = HexLower[b & 0xF];
-            if (i < 5)
-            {
-                span[(i * 3) + 2] = ':';
-            }
-        }
-    });
+    public string ToString(string? format, IFormatProvider? formatProvider) =>
+        string.Create(FormattedLength, Value, static (span, value) => Format(value, span));
 
+    /// <summary>Formats as <c>aa:bb:cc:dd:ee:ff</c> without allocating (logging on the packet path).</summary>
     public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
     {
-        if (destination.Length < 17)
+        if (destination.Length < FormattedLength)
         {
             charsWritten = 0;
             return false;
         }
 
-        ToString().CopyTo(destination);
-        charsWritten = 17;
+        Format(Value, destination);
+        charsWritten = FormattedLength;
         return true;
+    }
+
+    private const int FormattedLength = 17;
+
+    private static void Format(ulong value, Span<char> destination)
+    {
+        for (int i = 0; i < 6; i++)
+        {
+            byte b = (byte)(value >> (40 - (8 * i)));
+            destination[i * 3] = HexLower[b >> 4];
+            destination[(i * 3) + 1] = HexLower[b & 0xF];
+            if (i < 5)
+            {
+                destination[(i * 3) + 2] = ':';
+            }
+        }
     }
 
     private static ReadOnlySpan<char> HexLower => "0123456789abcdef";
