@@ -75,6 +75,28 @@ public class IPv4AddressTests
     }
 
     [Fact]
+    public void TryFormat_Warm_DoesNotAllocate()
+    {
+        IPv4Address address = IPv4Address.Parse("169.254.169.254");
+        Span<char> destination = stackalloc char[15];
+        address.TryFormat(destination, out _, default, null);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            address.TryFormat(destination, out _, default, null);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Interpolation_Address_DottedQuad()
+    {
+        Assert.Equal("server 10.10.10.3/24", $"server {IPv4Address.Parse("10.10.10.3")}/24");
+    }
+
+    [Fact]
     public void ReadWrite_WireOrder_BigEndian()
     {
         IPv4Address address = IPv4Address.Read([10, 10, 10, 3]);

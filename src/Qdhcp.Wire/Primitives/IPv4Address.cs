@@ -113,9 +113,43 @@ public readonly record struct IPv4Address(uint Value) : IComparable<IPv4Address>
 
     public override string ToString() => ToString(null, null);
 
-    public string ToString(string? format, IFormatProvider? formatProvider) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Value >> 24}.{(Value >> 16) & 0xFF}.{(Value >> 8) & 0xFF}.{Value & 0xFF}");
+    public string ToString(string? format, IFormatProvider? formatProvider)
+    {
+        Span<char> text = stackalloc char[MaximumFormattedLength];
+        TryFormat(text, out int written, default, null);
+        return new string(text[..written]);
+    }
 
-    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
-        destination.TryWrite(CultureInfo.InvariantCulture, $"{Value >> 24}.{(Value >> 16) & 0xFF}.{(Value >> 8) & 0xFF}.{Value & 0xFF}", out charsWritten);
+    /// <summary>Formats as dotted quad without allocating (the interpolated-handler form boxed each octet).</summary>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        int position = 0;
+        for (int shift = 24; shift >= 0; shift -= 8)
+        {
+            if (shift != 24)
+            {
+                if ((uint)position >= (uint)destination.Length)
+                {
+                    charsWritten = 0;
+                    return false;
+                }
+
+                destination[position++] = '.';
+            }
+
+            byte octet = (byte)(Value >> shift);
+            if (!octet.TryFormat(destination[position..], out int written, default, CultureInfo.InvariantCulture))
+            {
+                charsWritten = 0;
+                return false;
+            }
+
+            position += written;
+        }
+
+        charsWritten = position;
+        return true;
+    }
+
+    private const int MaximumFormattedLength = 15;
 }
