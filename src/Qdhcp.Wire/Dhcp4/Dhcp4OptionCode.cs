@@ -87,6 +87,6 @@ public enum Dhcp4ParseStatus
     /// <summary>The magic cookie 99.130.83.99 (RFC 2131 §3) is missing: a plain BOOTP or foreign packet.</summary>
     BadMagicCookie,
 
-    /// <summary>An option's length runs past the end of its area, or option 52 has a bad value.</summary>
+    /// <summary>An option's length runs past the end of its area, or option 52 has a bad value or length or appears twice.</summary>
     MalformedOptions,
 }
