@@ -1,0 +1,392 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// One isolated copy of the seed's topology, built from network namespaces:
+/// <code>
+///   qdhcp-qt&lt;id&gt;  (server)          qtfab&lt;id&gt; (fabric)            qtvm&lt;id&gt;&lt;n&gt; (one per VM)
+///   tap&lt;id&gt; 10.10.10.3/24 ==veth== qp&lt;id&gt; -- br0 -- qv&lt;id&gt;&lt;n&gt; ==veth== eth0 (the VM's MAC)
+/// </code>
+/// The bridge lives in its own fabric namespace, so the server namespace holds only its tap (as under Neutron)
+/// and nothing touches the root namespace. Disposing kills every process the lab started (by PID, then whatever
+/// is left inside its namespaces) and deletes the namespaces, also when the test failed.
+/// </summary>
+public sealed class NetworkLab : IAsyncDisposable
+{
+    public static readonly IPv4Address ServerAddress = IPv4Address.Parse("10.10.10.3");
+    public const int PrefixLength = 24;
+
+    /// <summary>Marks which process owns a namespace, so a later run can remove what a crashed run left.</summary>
+    private const string OwnerDirectory = "/run/qdhcp-integration-tests";
+    private static readonly string[] OwnedPrefixes = ["qdhcp-qt", "qtfab", "qtvm"];
+    private static readonly Lazy<bool> StaleCleanup = new(CleanupStale);
+
+    private readonly List<string> _namespaces = [];
+    private readonly List<Vm> _vms = [];
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly HostSnapshot _host = HostSnapshot.Take();
+    private bool _disposed;
+
+    private NetworkLab(string id)
+    {
+        Id = id;
+        ServerNamespace = $"qdhcp-qt{id}";
+        FabricNamespace = $"qtfab{id}";
+        TapName = $"tap{id}";
+        ServerMac = MacAddress.Parse($"fa:16:3e:{id[..2]}:{id[2..4]}:{id[4..6]}");
+        StateDirectory = Directory.CreateTempSubdirectory($"qdhcp-qt{id}-").FullName;
+        // The server may drop privileges (dnsmasq runs as 'dnsmasq') and still has to re-read its files on SIGHUP.
+        File.SetUnixFileMode(StateDirectory, (UnixFileMode)0b111_101_101);
+    }
+
+    /// <summary>8 hex digits, unique per lab; part of every name the lab creates.</summary>
+    public string Id { get; }
+
+    public string ServerNamespace { get; }
+
+    public string FabricNamespace { get; }
+
+    /// <summary>The DHCP port inside the server namespace: 10.10.10.3/24, the server's <c>--interface</c>.</summary>
+    public string TapName { get; }
+
+    public MacAddress ServerMac { get; }
+
+    /// <summary>Where the hosts/opts/pid files go (the agent's DIR).</summary>
+    public string StateDirectory { get; }
+
+    public string HostsFile => Path.Combine(StateDirectory, "host");
+
+    public string OptsFile => Path.Combine(StateDirectory, "opts");
+
+    public string PidFile => Path.Combine(StateDirectory, "pid");
+
+    public IReadOnlyList<Vm> Vms => _vms;
+
+    /// <summary>Builds the server and fabric namespaces; skips the test where namespaces are not available.</summary>
+    public static NetworkLab Create()
+    {
+        LabRequirements.SkipUnlessAvailable();
+        _ = StaleCleanup.Value;
+        var lab = new NetworkLab(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+        try
+        {
+            lab.Build();
+        }
+        catch
+        {
+            lab.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
+        return lab;
+    }
+
+    private void Build()
+    {
+        AddNamespace(ServerNamespace);
+        AddNamespace(FabricNamespace);
+        string fab = FabricNamespace;
+        Shell.Ip("-n", fab, "link", "add", "br0", "type", "bridge");
+        Shell.Ip("-n", fab, "link", "set", "br0", "up");
+        string port = $"qp{Id}";
+        Shell.Ip("-n", fab, "link", "add", port, "type", "veth", "peer", "name", TapName, "netns", ServerNamespace);
+        Shell.Ip("-n", fab, "link", "set", port, "master", "br0", "up");
+        Shell.Ip("-n", ServerNamespace, "link", "set", TapName, "address", ServerMac.ToString());
+        Shell.Ip("-n", ServerNamespace, "addr", "add", $"{ServerAddress}/{PrefixLength}", "dev", TapName);
+        Shell.Ip("-n", ServerNamespace, "link", "set", TapName, "up");
+        Log($"lab {Id}: server ns {ServerNamespace} ({TapName} {ServerAddress}/{PrefixLength} {ServerMac}), fabric ns {fab}, dir {StateDirectory}");
+    }
+
+    /// <summary>A VM: its own namespace whose eth0 (with <paramref name="mac"/>) is plugged into the bridge, link up.</summary>
+    /// <param name="address">An address to configure on eth0 (e.g. "10.10.10.254/24"), or none as at boot.</param>
+    public Vm AddVm(MacAddress mac, string? address = null)
+    {
+        int n = _vms.Count;
+        string ns = $"qtvm{Id}{n:x2}";
+        string port = $"qv{Id}{n:x2}";
+        AddNamespace(ns);
+        Shell.Ip("-n", FabricNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        Shell.Ip("-n", FabricNamespace, "link", "set", port, "master", "br0", "up");
+        Shell.Ip("-n", ns, "link", "set", "eth0", "address", mac.ToString());
+        Shell.Ip("-n", ns, "link", "set", "eth0", "up");
+        var vm = new Vm(this, ns, mac);
+        if (address is not null)
+        {
+            vm.AddAddress(address);
+        }
+
+        _vms.Add(vm);
+        Log($"vm {ns}: eth0 {mac}{(address is null ? string.Empty : " " + address)}");
+        return vm;
+    }
+
+    /// <summary>Writes the hosts file the way the agent does: a new file renamed over the old one.</summary>
+    public void WriteHosts(params IEnumerable<string> lines) => WriteAtomically(HostsFile, lines);
+
+    public void WriteOpts(params IEnumerable<string> lines) => WriteAtomically(OptsFile, lines);
+
+    /// <summary>The captures README's three hosts and five options (router, DNS, routes 121 and 249, MTU).</summary>
+    public void WriteCaptureConfiguration(params IEnumerable<string> extraHosts)
+    {
+        WriteHosts([.. Seeds.Hosts, .. extraHosts]);
+        WriteOpts(Seeds.Options);
+    }
+
+    /// <summary>The seed's command line (the article's, plus <c>--keep-in-foreground</c> so the harness owns the PID).</summary>
+    public List<string> SeedArguments(int leaseMax = 256) =>
+    [
+        "--no-hosts", "--no-resolv", "--strict-order", "--bind-interfaces",
+        $"--interface={TapName}", "--except-interface=lo",
+        $"--pid-file={PidFile}", $"--dhcp-hostsfile={HostsFile}", $"--dhcp-optsfile={OptsFile}",
+        "--leasefile-ro", "--dhcp-range=tag0,10.10.10.0,static,120s", $"--dhcp-lease-max={leaseMax}",
+        "--conf-file=", "--domain=openstacklocal", "--keep-in-foreground",
+    ];
+
+    /// <summary>Starts the server under test in the server namespace and waits until it listens on port 67.</summary>
+    public async Task<ServerProcess> StartServerAsync(IReadOnlyList<string>? arguments = null)
+    {
+        if (!File.Exists(HostsFile))
+        {
+            WriteCaptureConfiguration();
+        }
+
+        ServerProcess server = ServerProcess.Start(this, arguments ?? SeedArguments());
+        Own(server);
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(15));
+        return server;
+    }
+
+    /// <summary><c>tcpdump -n -l</c> on the tap inside the server namespace.</summary>
+    public async Task<Tcpdump> StartTcpdumpAsync(string filter = "port 67 or port 68")
+    {
+        Tcpdump capture = Tcpdump.Start(this, ServerNamespace, TapName, filter);
+        Own(capture);
+        await capture.WaitReadyAsync(TimeSpan.FromSeconds(10));
+        return capture;
+    }
+
+    internal void Own(IAsyncDisposable resource)
+    {
+        lock (_owned)
+        {
+            _owned.Add(resource);
+        }
+    }
+
+    /// <summary>Fails the test when /etc/resolv.conf or the host name changed since the lab was built.</summary>
+    public void AssertHostUnchanged() => _host.AssertUnchanged();
+
+    public static void Log(string message) => TestContext.Current.TestOutputHelper?.WriteLine(message);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        List<IAsyncDisposable> owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            owned.Reverse();
+        }
+
+        foreach (IAsyncDisposable resource in owned)
+        {
+            try
+            {
+                await resource.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                Log($"teardown: {e.Message}");
+            }
+        }
+
+        foreach (string ns in Enumerable.Reverse(_namespaces))
+        {
+            RemoveNamespace(ns);
+        }
+
+        try
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        if (!_host.IsUnchanged(out string change))
+        {
+            Log($"WARNING: {change}");
+        }
+    }
+
+    private void AddNamespace(string ns)
+    {
+        Directory.CreateDirectory(OwnerDirectory);
+        File.WriteAllText(Path.Combine(OwnerDirectory, ns), Environment.ProcessId.ToString());
+        _namespaces.Add(ns);
+        Shell.Ip("netns", "add", ns);
+        // Quiet links: no IPv6 autoconfiguration chatter on the bridge.
+        Shell.Run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+        Shell.Ip("-n", ns, "link", "set", "lo", "up");
+    }
+
+    /// <summary>Kills what still runs inside a namespace this harness created (only its own processes live there), then deletes it.</summary>
+    private static void RemoveNamespace(string ns)
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            Shell.Result pids = Shell.Run("ip", "netns", "pids", ns);
+            int[] alive = pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => int.TryParse(p, out int pid) ? pid : 0).Where(p => p > 0 && p != Environment.ProcessId).ToArray();
+            if (alive.Length == 0)
+            {
+                break;
+            }
+
+            foreach (int pid in alive)
+            {
+                Native.kill(pid, Native.SigKill);
+            }
+
+            Thread.Sleep(50);
+        }
+
+        Shell.Result deleted = Shell.Run("ip", "netns", "del", ns);
+        if (!deleted.Ok && deleted.Stderr.Contains("No such file", StringComparison.Ordinal) is false)
+        {
+            Log($"teardown: {deleted}");
+        }
+
+        File.Delete(Path.Combine(OwnerDirectory, ns));
+    }
+
+    /// <summary>Removes namespaces left by earlier runs that crashed: ours by name, and whose owning process is gone.</summary>
+    private static bool CleanupStale()
+    {
+        Shell.Result list = Shell.Run("ip", "netns", "list");
+        foreach (string line in list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string ns = line.Split(' ')[0];
+            if (!OwnedPrefixes.Any(p => ns.StartsWith(p, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            string marker = Path.Combine(OwnerDirectory, ns);
+            if (File.Exists(marker) && int.TryParse(File.ReadAllText(marker).Trim(), out int owner)
+                && (owner == Environment.ProcessId || Directory.Exists($"/proc/{owner}")))
+            {
+                continue;
+            }
+
+            TestContext.Current.SendDiagnosticMessage($"Removing stale namespace {ns} from an earlier run");
+            RemoveNamespace(ns);
+        }
+
+        return true;
+    }
+
+    private static void WriteAtomically(string path, IEnumerable<string> lines)
+    {
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, string.Concat(lines.Select(l => l + "\n")));
+        File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Proof that real clients did not touch the machine running the tests.</summary>
+    private sealed record HostSnapshot(string ResolvConf, string HostName)
+    {
+        public static HostSnapshot Take() => new(ReadResolvConf(), System.Net.Dns.GetHostName());
+
+        private static string ReadResolvConf() => File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "(absent)";
+
+        public bool IsUnchanged(out string change)
+        {
+            HostSnapshot now = Take();
+            change = now.ResolvConf != ResolvConf
+                ? $"/etc/resolv.conf changed:\n{ResolvConf}\n->\n{now.ResolvConf}"
+                : now.HostName != HostName ? $"host name changed: {HostName} -> {now.HostName}" : string.Empty;
+            return change.Length == 0;
+        }
+
+        public void AssertUnchanged()
+        {
+            if (!IsUnchanged(out string change))
+            {
+                Assert.Fail(change);
+            }
+        }
+    }
+}
+
+/// <summary>A VM namespace with one interface, eth0, plugged into the lab's bridge.</summary>
+public sealed class Vm(NetworkLab lab, string ns, MacAddress mac)
+{
+    public NetworkLab Lab { get; } = lab;
+
+    public string Namespace { get; } = ns;
+
+    public string Interface => "eth0";
+
+    public MacAddress Mac { get; } = mac;
+
+    public void AddAddress(string cidr) => Shell.Ip("-n", Namespace, "addr", "add", cidr, "dev", Interface);
+
+    public void FlushAddresses() => Shell.Ip("-n", Namespace, "addr", "flush", "dev", Interface);
+
+    /// <summary><c>ip -4 addr show dev eth0</c>.</summary>
+    public string Addresses() => Shell.Ip("-n", Namespace, "-4", "addr", "show", "dev", Interface);
+
+    /// <summary><c>ip -4 route</c>.</summary>
+    public string Routes() => Shell.Ip("-n", Namespace, "-4", "route", "show");
+
+    /// <summary>eth0's link MTU from <c>ip link</c>.</summary>
+    public int LinkMtu()
+    {
+        string text = Shell.Ip("-n", Namespace, "-o", "link", "show", "dev", Interface);
+        string[] words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int i = Array.IndexOf(words, "mtu");
+        return int.Parse(words[i + 1]);
+    }
+
+    /// <summary>Runs a command in the VM namespace (e.g. ping) and returns its result.</summary>
+    public Shell.Result Exec(params string[] command) => Shell.Run("ip", ["netns", "exec", Namespace, .. command]);
+
+    public override string ToString() => $"{Namespace} ({Mac})";
+}
+
+/// <summary>The captures README's configuration (see /work/shared/captures/README.md).</summary>
+public static class Seeds
+{
+    public static readonly MacAddress Mac2 = MacAddress.Parse("fa:16:3e:fe:c7:87");
+    public static readonly MacAddress Mac5 = MacAddress.Parse("fa:16:3e:ac:00:05");
+    public static readonly MacAddress Mac6 = MacAddress.Parse("fa:16:3e:ac:00:06");
+    public static readonly MacAddress UnknownMac = MacAddress.Parse("fa:16:3e:99:99:99");
+
+    public static readonly string[] Hosts =
+    [
+        "fa:16:3e:fe:c7:87,host-10-10-10-2.openstacklocal,10.10.10.2",
+        "fa:16:3e:ac:00:05,host-10-10-10-5.openstacklocal,10.10.10.5",
+        "fa:16:3e:ac:00:06,host-10-10-10-6.openstacklocal,10.10.10.6",
+    ];
+
+    public static readonly string[] Options =
+    [
+        "tag:tag0,option:router,10.10.10.1",
+        "tag:tag0,option:dns-server,10.10.10.3",
+        "tag:tag0,option:classless-static-route,169.254.169.254/32,10.10.10.3,0.0.0.0/0,10.10.10.1",
+        "tag:tag0,249,169.254.169.254/32,10.10.10.3,0.0.0.0/0,10.10.10.1",
+        "tag:tag0,option:mtu,1450",
+    ];
+
+    public static IPv4Address Ip(string text) => IPv4Address.Parse(text);
+}
