@@ -103,7 +103,9 @@ public sealed class ServerProcess : IAsyncDisposable
                 return (Path.GetFullPath(explicitPath), ["serve"], []);
             }
 
-            tried.Add(explicitPath + " (QDHCP_BINARY)");
+            throw new FileNotFoundException(
+                $"QDHCP_BINARY={explicitPath}, but no such file. Build the server (`dotnet build -c Release Qdhcp.slnx`) " +
+                "or point QDHCP_BINARY at the qdhcp executable.");
         }
 
         string? root = RepositoryRoot();
