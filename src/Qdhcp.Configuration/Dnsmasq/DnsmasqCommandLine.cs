@@ -112,7 +112,7 @@ public static class DnsmasqCommandLine
                         break;
                     }
 
-                    if (spec.Argument == DnsmasqArgument.None)
+                    if (!spec.ShortTakesValue)
                     {
                         occurrences.Add(new Occurrence(spec, null, ConfigDiagnostic.CommandLine, 0, FromCommandLine: true));
                         continue;

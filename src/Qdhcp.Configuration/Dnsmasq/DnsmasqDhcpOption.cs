@@ -40,6 +40,11 @@ public static class DnsmasqDhcpOption
                 return LineResult<OptionSetting>.Ignored("option6: lines are DHCPv6 options; DHCPv6 is not served yet, so the line has no effect");
             }
 
+            if (field.Length == 0 && !fields[i].Quoted)
+            {
+                return LineResult<OptionSetting>.Invalid("no option given: expected a number 1..254 or option:<name> (e.g. option:router,10.0.0.1)");
+            }
+
             if (field.StartsWith("set:", StringComparison.Ordinal))
             {
                 return LineResult<OptionSetting>.Invalid($"'{field}': a DHCP option can only match tags (tag:<tag>), not set them");

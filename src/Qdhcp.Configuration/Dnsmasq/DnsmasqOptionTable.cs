@@ -14,7 +14,8 @@ public enum DnsmasqArgument
     /// <summary>
     /// <c>--name</c> alone, or <c>--name=value</c>. Unlike getopt, <c>--name value</c> also takes the next argument when
     /// it does not start with '-' (dnsmasq has no positional arguments, so nothing else could be meant). The short
-    /// form requires a value, as in dnsmasq's option string (<c>-C file</c>).
+    /// form is a flag (<c>-q</c>, <c>-K</c>) unless <see cref="DnsmasqOptionSpec.ShortTakesValue"/> (<c>-C file</c>, <c>-x file</c>),
+    /// as in dnsmasq's getopt string.
     /// </summary>
     Optional,
 }
@@ -39,7 +40,19 @@ public enum DnsmasqOptionStatus
 /// <param name="Status">What qdhcp does with it.</param>
 /// <param name="Note">One line: what it does, or why it is ignored or not there yet. Used for the README table.</param>
 /// <param name="Repeatable">May be given several times, each adding a value (ranges, options, servers).</param>
-public sealed record DnsmasqOptionSpec(string LongName, char? ShortName, DnsmasqArgument Argument, DnsmasqOptionStatus Status, string Note, bool Repeatable = false);
+/// <param name="ShortValue">Overrides whether the short form takes a value; by default only <see cref="DnsmasqArgument.Required"/> ones do.</param>
+public sealed record DnsmasqOptionSpec(
+    string LongName,
+    char? ShortName,
+    DnsmasqArgument Argument,
+    DnsmasqOptionStatus Status,
+    string Note,
+    bool Repeatable = false,
+    bool? ShortValue = null)
+{
+    /// <summary>Whether <c>-X</c> takes a value (<c>-X value</c> or <c>-Xvalue</c>), as in dnsmasq's getopt string.</summary>
+    public bool ShortTakesValue => ShortValue ?? Argument == DnsmasqArgument.Required;
+}
 
 /// <summary>
 /// Every dnsmasq option qdhcp knows, in one declarative table: the command-line parser, conf-file reader and the README's
@@ -60,8 +73,8 @@ public static class DnsmasqOptionTable
     public static IReadOnlyList<DnsmasqOptionSpec> All { get; } =
     [
         // Process and files.
-        new("conf-file", 'C', Opt, Yes, "read more options from a file; empty or /dev/null means none (qdhcp never reads /etc/dnsmasq.conf by default)", Repeatable: true),
-        new("pid-file", 'x', Opt, Yes, "write the server's pid here (Neutron's liveness check reads it)"),
+        new("conf-file", 'C', Opt, Yes, "read more options from a file; empty or /dev/null means none (qdhcp never reads /etc/dnsmasq.conf by default)", Repeatable: true, ShortValue: true),
+        new("pid-file", 'x', Opt, Yes, "write the server's pid here (Neutron's liveness check reads it)", ShortValue: true),
         new("keep-in-foreground", 'k', No, Yes, "do not fork; qdhcp never forks, the flag is recorded"),
         new("no-daemon", 'd', No, Yes, "debug mode: do not fork, log to stderr"),
         new("user", 'u', Req, Ign, "privileges are dropped by the service manager, not by qdhcp"),
