@@ -1,0 +1,31 @@
+using Qdhcp.Configuration;
+using Qdhcp.Configuration.Dnsmasq;
+using Qdhcp.Engine.Leases;
+using Qdhcp.Server;
+
+namespace Qdhcp.Cli.Serve;
+
+/// <summary>dnsmasq's command line and files as the serve host's configuration source; SIGHUP re-reads the files.</summary>
+internal sealed class DnsmasqConfigurationSource(DnsmasqConfigurationLoader loader) : IDhcp4ConfigurationSource
+{
+    public ConfigurationLoad Load()
+    {
+        DnsmasqLoadResult result = loader.Load();
+        List<string> warnings = [.. result.Diagnostics.Where(d => d.Severity is ConfigSeverity.Warning or ConfigSeverity.Error).Select(d => d.ToString())];
+        List<string> errors = [.. result.Errors.Select(d => d.ToString())];
+        return new ConfigurationLoad(result.Success ? result.Configuration : null, warnings, errors);
+    }
+}
+
+/// <summary>dnsmasq's lease file (<c>--dhcp-leasefile</c>), read at start and replaced atomically on change.</summary>
+internal sealed class DnsmasqLeasePersistence(string path) : ILeasePersistence
+{
+    public IReadOnlyList<LeaseRecord> Read(out IReadOnlyList<string> warnings)
+    {
+        DnsmasqLeaseFile file = DnsmasqLeaseFile.Read(path);
+        warnings = [.. file.Diagnostics.Where(d => d.Severity != ConfigSeverity.Info).Select(d => d.ToString())];
+        return file.Leases;
+    }
+
+    public void Write(IReadOnlyList<LeaseRecord> leases) => DnsmasqLeaseFile.WriteAtomically(path, leases);
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+using Qdhcp.Configuration;
+using Qdhcp.Configuration.Dnsmasq;
+using Qdhcp.Server;
+using Qdhcp.Transport.Dhcp4;
+
+namespace Qdhcp.Cli.Serve;
+
+/// <summary>
+/// <c>qdhcp serve [dnsmasq options]</c>: one network's DHCP server, started exactly as Neutron starts dnsmasq.
+/// Without <c>-k</c>/<c>-d</c> it detaches like dnsmasq: the command returns once the server serves and the pid
+/// file is written.
+/// </summary>
+internal static class ServeCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        IReadOnlyList<string> dnsmasqArgs = args[1..];
+        DnsmasqCommandLineResult parsed = DnsmasqCommandLine.Parse(dnsmasqArgs);
+        if (!parsed.Success)
+        {
+            foreach (ConfigDiagnostic error in parsed.Errors)
+            {
+                Console.Error.WriteLine($"qdhcp serve: {error.Message}");
+            }
+
+            return 2;
+        }
+
+        DnsmasqOptions options = parsed.Options;
+        bool foreground = options.KeepInForeground || options.NoDaemon;
+        if (!foreground && !Daemon.IsChild)
+        {
+            // Check the configuration before detaching, so a bad file is reported to whoever started us.
+            DnsmasqLoadResult check = DnsmasqConfigurationLoader.Load(options);
+            if (!check.Success)
+            {
+                foreach (ConfigDiagnostic error in check.Errors)
+                {
+                    Console.Error.WriteLine($"qdhcp serve: {error}");
+                }
+
+                return 1;
+            }
+
+            return Daemon.StartChild(args, TimeSpan.FromSeconds(30));
+        }
+
+        if (Daemon.IsChild)
+        {
+            Daemon.DetachFromSession();
+        }
+
+        using ILoggerFactory loggerFactory = LoggerFactory.Create(logging =>
+        {
+            logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+            logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            logging.SetMinimumLevel(options.QuietDhcp ? LogLevel.Warning : LogLevel.Information);
+        });
+
+        ILogger logger = loggerFactory.CreateLogger("qdhcp.serve");
+        foreach (ConfigDiagnostic diagnostic in parsed.Diagnostics.Where(d => d.Severity == ConfigSeverity.Warning))
+        {
+            logger.LogWarning("{Diagnostic}", diagnostic.ToString());
+        }
+
+        InterfaceFilter interfaces = new(options.Interfaces, options.ExceptInterfaces);
+        ILeasePersistence? leases = options.DhcpLeaseFile is { Length: > 0 } leaseFile && !options.LeaseFileReadOnly
+            ? new DnsmasqLeasePersistence(leaseFile)
+            : null;
+        DhcpServeHost host = new(new DnsmasqConfigurationSource(new DnsmasqConfigurationLoader(options)), new ServeSettings(interfaces, options.PidFile, leases), loggerFactory);
+        string? logFile = options.LogFacility is { Length: > 0 } facility && facility != "-" && facility.StartsWith('/') ? facility : null;
+        Action? ready = Daemon.IsChild ? () => Daemon.SignalReadyAndReleaseStdio(logFile) : null;
+        return await host.RunAsync(ready, CancellationToken.None).ConfigureAwait(false);
+    }
+}

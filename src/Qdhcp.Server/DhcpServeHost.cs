@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Engine.Leases;
+using Qdhcp.Engine.Model;
+using Qdhcp.Transport.Dhcp4;
+
+namespace Qdhcp.Server;
+
+/// <summary>
+/// Runs one network's DHCP server until SIGTERM/SIGINT: loads the configuration, serves it on the chosen
+/// interfaces, re-reads it on SIGHUP without dropping a lease, writes the pid file once serving and the lease file
+/// behind every change.
+/// </summary>
+public sealed class DhcpServeHost
+{
+    private static readonly TimeSpan LeaseWriteInterval = TimeSpan.FromMilliseconds(100);
+    private readonly IDhcp4ConfigurationSource _source;
+    private readonly ServeSettings _settings;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _reloadGate = new();
+    private Dhcp4Engine? _engine;
+
+    public DhcpServeHost(IDhcp4ConfigurationSource source, ServeSettings settings, ILoggerFactory loggerFactory, TimeProvider? time = null)
+    {
+        _source = source;
+        _settings = settings;
+        _logger = loggerFactory.CreateLogger("qdhcp.serve");
+        _loggerFactory = loggerFactory;
+        _time = time ?? TimeProvider.System;
+    }
+
+    private readonly ILoggerFactory _loggerFactory;
+
+    /// <summary>
+    /// Serves until <paramref name="cancellationToken"/> or a termination signal. <paramref name="ready"/> is called
+    /// once sockets are bound and the pid file is written (the daemon parent exits then). Returns the exit code.
+    /// </summary>
+    public async Task<int> RunAsync(Action? ready, CancellationToken cancellationToken)
+    {
+        ConfigurationLoad load = _source.Load();
+        foreach (string warning in load.Warnings)
+        {
+            ServeLog.ConfigurationWarning(_logger, warning);
+        }
+
+        if (load.Configuration is null || load.Errors.Count > 0)
+        {
+            foreach (string error in load.Errors)
+            {
+                Console.Error.WriteLine($"qdhcp: {error}");
+            }
+
+            return 1;
+        }
+
+        Dhcp4LeaseTable leases = new();
+        if (_settings.Leases is { } persistence)
+        {
+            leases.Load(persistence.Read(out IReadOnlyList<string> leaseWarnings));
+            foreach (string warning in leaseWarnings)
+            {
+                ServeLog.ConfigurationWarning(_logger, warning);
+            }
+        }
+
+        _engine = new Dhcp4Engine(Dhcp4NetworkSnapshot.Compile(load.Configuration), leases);
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using AutoResetEvent leasesChanged = new(false);
+        await using Dhcp4SocketServer sockets = new(_engine, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), () => leasesChanged.Set());
+        sockets.Refresh();
+
+        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            ThreadPool.QueueUserWorkItem(_ => Reload());
+        });
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+
+        if (_settings.PidFile is { Length: > 0 } pidFile)
+        {
+            await File.WriteAllTextAsync(pidFile, $"{Environment.ProcessId}\n", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        ServeLog.Started(_logger, load.Configuration.Reservations.Count, load.Configuration.Ranges.Count, load.Configuration.Options.Count, leases.Count);
+        ready?.Invoke();
+
+        Task interfaceLoop = sockets.RunAsync(stop.Token);
+        Task leaseLoop = _settings.Leases is { } store ? Task.Run(() => WriteLeasesBehind(store, leases, leasesChanged, stop.Token)) : Task.CompletedTask;
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        ServeLog.Stopping(_logger);
+        await interfaceLoop.ConfigureAwait(false);
+        await leaseLoop.ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>SIGHUP: re-reads the configuration and swaps it in. Leases stay; a bad reload keeps the old configuration.</summary>
+    private void Reload()
+    {
+        lock (_reloadGate)
+        {
+            long started = Stopwatch.GetTimestamp();
+            ConfigurationLoad load = _source.Load();
+            foreach (string warning in load.Warnings)
+            {
+                ServeLog.ConfigurationWarning(_logger, warning);
+            }
+
+            if (load.Configuration is not { } configuration || load.Errors.Count > 0)
+            {
+                ServeLog.ReloadFailed(_logger, string.Join("; ", load.Errors));
+                return;
+            }
+
+            _engine!.Reload(Dhcp4NetworkSnapshot.Compile(configuration));
+            ServeLog.Reloaded(_logger, configuration.Reservations.Count, configuration.Options.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>
+    /// Writes the lease file behind the packet path: woken by a change, at most every 100 ms, and once more at
+    /// stop. A failed write is logged and retried; serving goes on from memory.
+    /// </summary>
+    private void WriteLeasesBehind(ILeasePersistence store, Dhcp4LeaseTable leases, AutoResetEvent changed, CancellationToken stopping)
+    {
+        long written = -1;
+        while (true)
+        {
+            bool stopRequested = stopping.IsCancellationRequested;
+            long version = leases.Version;
+            if (version != written)
+            {
+                try
+                {
+                    store.Write(leases.ToRecords());
+                    written = version;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    ServeLog.LeaseWriteFailed(_logger, e.Message);
+                }
+            }
+
+            if (stopRequested)
+            {
+                return;
+            }
+
+            WaitHandle.WaitAny([changed, stopping.WaitHandle], TimeSpan.FromSeconds(5));
+            Thread.Sleep(LeaseWriteInterval);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Qdhcp.Engine.Leases;
+using Qdhcp.Engine.Model;
+
+namespace Qdhcp.Server;
+
+/// <summary>The outcome of reading a configuration: what to serve, and what was wrong with it.</summary>
+/// <param name="Configuration">What to serve; null when an error makes serving impossible.</param>
+/// <param name="Warnings">Lines skipped and similar, each naming file and line.</param>
+/// <param name="Errors">What stops the server from starting (a missing file, a bad option).</param>
+public sealed record ConfigurationLoad(Dhcp4Configuration? Configuration, IReadOnlyList<string> Warnings, IReadOnlyList<string> Errors);
+
+/// <summary>Where one network's configuration comes from (dnsmasq's command line and files, or the agent's store).</summary>
+public interface IDhcp4ConfigurationSource
+{
+    /// <summary>Reads everything, as at start and on SIGHUP. Must not throw for bad content: report it.</summary>
+    ConfigurationLoad Load();
+}
+
+/// <summary>Where leases are kept across restarts (dnsmasq's <c>--dhcp-leasefile</c>).</summary>
+public interface ILeasePersistence
+{
+    /// <summary>Reads the leases on record; warnings name bad lines.</summary>
+    IReadOnlyList<LeaseRecord> Read(out IReadOnlyList<string> warnings);
+
+    /// <summary>Replaces what is on record, atomically: a reader sees the old or the new set, never half.</summary>
+    void Write(IReadOnlyList<LeaseRecord> leases);
+}

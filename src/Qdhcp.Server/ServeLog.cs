@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Qdhcp.Server;
+
+internal static partial class ServeLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Serving DHCP: {Hosts} hosts, {Ranges} ranges, {Options} options, {Leases} leases on record")]
+    public static partial void Started(ILogger logger, int hosts, int ranges, int options, int leases);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "{Warning}")]
+    public static partial void ConfigurationWarning(ILogger logger, string warning);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "SIGHUP: reloaded {Hosts} hosts, {Options} options in {Milliseconds:F1} ms")]
+    public static partial void Reloaded(ILogger logger, int hosts, int options, double milliseconds);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "SIGHUP: configuration not reloaded, still serving the previous one: {Error}")]
+    public static partial void ReloadFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Cannot write the lease file: {Error}. Leases are kept in memory; will retry.")]
+    public static partial void LeaseWriteFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Stopping")]
+    public static partial void Stopping(ILogger logger);
+}

@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Transport.Interop;
+using Qdhcp.Wire.Dhcp4;
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Transport.Dhcp4;
+
+/// <summary>
+/// The receive loop of one interface: a UDP socket on 0.0.0.0:67 bound to the device (SO_BINDTODEVICE, so
+/// each loop knows its interface without IP_PKTINFO), a pinned receive and send buffer and reused socket
+/// addresses allocated once, then for each datagram: the engine decides, and the reply goes out as it says.
+/// </summary>
+public sealed class Dhcp4InterfaceListener : IDisposable
+{
+    private readonly Dhcp4Engine _engine;
+    private readonly Lock _engineGate;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action? _leasesChanged;
+    private readonly Socket _socket;
+    private readonly Lazy<RawReplySender> _raw;
+    private ServerInterface _interface;
+
+    /// <summary>Opens and binds the socket; throws <see cref="SocketException"/> when the port is taken or the device is gone.</summary>
+    public Dhcp4InterfaceListener(ServerInterface serverInterface, Dhcp4Engine engine, Lock engineGate, TimeProvider time, ILogger logger, Action? leasesChanged)
+    {
+        _interface = serverInterface;
+        _engine = engine;
+        _engineGate = engineGate;
+        _time = time;
+        _logger = logger;
+        _leasesChanged = leasesChanged;
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            _socket.EnableBroadcast = true;
+            _socket.SetRawSocketOption(Libc.SolSocket, Libc.SoBindToDevice, Encoding.ASCII.GetBytes(serverInterface.Name + "\0"));
+            _socket.Bind(new IPEndPoint(IPAddress.Any, Dhcp4Header.ServerPort));
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
+        int index = serverInterface.Index;
+        _raw = new Lazy<RawReplySender>(() => new RawReplySender(index));
+    }
+
+    /// <summary>The interface as last seen; replaced when its addresses change.</summary>
+    public ServerInterface Interface
+    {
+        get => Volatile.Read(ref _interface);
+        set => Volatile.Write(ref _interface, value);
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        byte[] receiveBuffer = GC.AllocateUninitializedArray<byte>(4096, pinned: true);
+        byte[] replyBuffer = GC.AllocateUninitializedArray<byte>(1500 - 28, pinned: true);
+        SocketAddress from = new(AddressFamily.InterNetwork);
+        SocketAddress to = new(AddressFamily.InterNetwork);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(receiveBuffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException e)
+            {
+                TransportLog.ReceiveFailed(_logger, Interface.Name, e.SocketErrorCode);
+                continue;
+            }
+
+            Dhcp4EngineResult result;
+            ServerInterface serverInterface = Interface;
+            lock (_engineGate)
+            {
+                result = _engine.Process(new Dhcp4RequestContext(serverInterface, _time.GetUtcNow().ToUnixTimeSeconds()), receiveBuffer.AsSpan(0, received), replyBuffer);
+            }
+
+            if (result.HasReply)
+            {
+                Send(serverInterface, result.Destination, replyBuffer.AsSpan(0, result.Length), to);
+            }
+
+            if (result.LeasesChanged)
+            {
+                _leasesChanged?.Invoke();
+            }
+        }
+    }
+
+    private void Send(ServerInterface serverInterface, in ReplyDestination destination, ReadOnlySpan<byte> reply, SocketAddress to)
+    {
+        try
+        {
+            if (destination.Kind == ReplyDestinationKind.UnicastToHardware)
+            {
+                _raw.Value.Send(reply, SourceAddressFor(serverInterface, destination.Address), destination);
+                return;
+            }
+
+            // sockaddr_in: family (set by SocketAddress), port and address in network order.
+            Span<byte> address = to.Buffer.Span;
+            BinaryPrimitives.WriteUInt16BigEndian(address[2..], destination.Port);
+            destination.Address.Write(address[4..]);
+            _socket.SendTo(reply, SocketFlags.None, to);
+        }
+        catch (SocketException e)
+        {
+            TransportLog.SendFailed(_logger, serverInterface.Name, destination.Kind, destination.Address, e.SocketErrorCode);
+        }
+    }
+
+    /// <summary>The interface address in the client's subnet, else its first address: the source of a raw reply.</summary>
+    private static IPv4Address SourceAddressFor(ServerInterface serverInterface, IPv4Address client)
+    {
+        foreach (InterfaceAddress own in serverInterface.Addresses)
+        {
+            if (own.Subnet.Contains(client))
+            {
+                return own.Address;
+            }
+        }
+
+        return serverInterface.Addresses.Count > 0 ? serverInterface.Addresses[0].Address : IPv4Address.Any;
+    }
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        if (_raw.IsValueCreated)
+        {
+            _raw.Value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Transport.Dhcp4;
+
+/// <summary>
+/// Serves one engine on every interface the filter accepts, and follows interfaces as they come, go and change
+/// addresses (dnsmasq's <c>--bind-dynamic</c>; Neutron plugs the port after starting the server, and may add a
+/// subnet's address later). Interfaces are polled once a second: cheap, and no netlink code to get wrong.
+/// </summary>
+public sealed class Dhcp4SocketServer : IAsyncDisposable
+{
+    private readonly Dhcp4Engine _engine;
+    private readonly InterfaceFilter _filter;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action? _leasesChanged;
+    private readonly Lock _engineGate = new();
+    private readonly Dictionary<string, (Dhcp4InterfaceListener Listener, Task Loop)> _listeners = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+
+    public Dhcp4SocketServer(Dhcp4Engine engine, InterfaceFilter filter, TimeProvider time, ILogger logger, Action? leasesChanged = null)
+    {
+        _engine = engine;
+        _filter = filter;
+        _time = time;
+        _logger = logger;
+        _leasesChanged = leasesChanged;
+    }
+
+    /// <summary>How often interfaces are looked at again.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The interfaces being served now.</summary>
+    public IReadOnlyList<ServerInterface> Interfaces
+    {
+        get
+        {
+            lock (_listeners)
+            {
+                return _listeners.Values.Select(l => l.Listener.Interface).ToList();
+            }
+        }
+    }
+
+    /// <summary>Looks at the interfaces once: starts, updates and stops listeners. Returns the bind errors of this pass.</summary>
+    public IReadOnlyList<string> Refresh()
+    {
+        List<string> errors = [];
+        Dictionary<string, ServerInterface> current = ReadInterfaces();
+        lock (_listeners)
+        {
+            foreach ((string name, (Dhcp4InterfaceListener listener, Task _)) in _listeners.ToList())
+            {
+                if (!current.TryGetValue(name, out ServerInterface? seen) || seen.Index != listener.Interface.Index)
+                {
+                    listener.Dispose();
+                    _listeners.Remove(name);
+                    TransportLog.InterfaceGone(_logger, name);
+                }
+                else if (!seen.Addresses.SequenceEqual(listener.Interface.Addresses) || seen.Mac != listener.Interface.Mac)
+                {
+                    listener.Interface = seen;
+                    TransportLog.AddressesChanged(_logger, name, string.Join(", ", seen.Addresses));
+                }
+            }
+
+            foreach ((string name, ServerInterface serverInterface) in current)
+            {
+                if (_listeners.ContainsKey(name))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _leasesChanged);
+                    _listeners[name] = (listener, Task.Run(() => listener.RunAsync(_stopping.Token)));
+                    TransportLog.Listening(_logger, name, string.Join(", ", serverInterface.Addresses));
+                }
+                catch (SocketException e)
+                {
+                    TransportLog.BindFailed(_logger, name, e.Message);
+                    errors.Add($"cannot listen for DHCP on {name} (0.0.0.0:67): {e.Message}");
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Polls interfaces until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        using PeriodicTimer timer = new(PollInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(linked.Token).ConfigureAwait(false))
+            {
+                Refresh();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Dictionary<string, ServerInterface> ReadInterfaces()
+    {
+        Dictionary<string, ServerInterface> result = new(StringComparer.Ordinal);
+        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            bool isLoopback = nic.NetworkInterfaceType == NetworkInterfaceType.Loopback;
+            if (!_filter.Accepts(nic.Name, isLoopback))
+            {
+                continue;
+            }
+
+            IPInterfaceProperties properties = nic.GetIPProperties();
+            int index;
+            try
+            {
+                index = properties.GetIPv4Properties().Index;
+            }
+            catch (NetworkInformationException)
+            {
+                continue;
+            }
+
+            List<InterfaceAddress> addresses = [];
+            foreach (UnicastIPAddressInformation unicast in properties.UnicastAddresses)
+            {
+                if (unicast.Address.AddressFamily == AddressFamily.InterNetwork)
+                {
+                    addresses.Add(new InterfaceAddress(IPv4Address.FromIPAddress(unicast.Address), unicast.PrefixLength));
+                }
+            }
+
+            byte[] hardware = nic.GetPhysicalAddress().GetAddressBytes();
+            MacAddress mac = hardware.Length == MacAddress.Length ? MacAddress.Read(hardware) : default;
+            result[nic.Name] = new ServerInterface(nic.Name, index, mac, addresses);
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        List<Task> loops;
+        lock (_listeners)
+        {
+            loops = [.. _listeners.Values.Select(l => l.Loop)];
+            foreach ((Dhcp4InterfaceListener listener, Task _) in _listeners.Values)
+            {
+                listener.Dispose();
+            }
+
+            _listeners.Clear();
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Transport.Dhcp4;
+
+/// <summary>The transport's log messages: fixed event ids, no per-packet logging on the success path.</summary>
+internal static partial class TransportLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Receive on {Interface} failed: {Error}")]
+    public static partial void ReceiveFailed(ILogger logger, string @interface, SocketError error);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Sending a reply on {Interface} ({Kind} to {Address}) failed: {Error}")]
+    public static partial void SendFailed(ILogger logger, string @interface, ReplyDestinationKind kind, IPv4Address address, SocketError error);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "DHCP on {Interface} ({Addresses})")]
+    public static partial void Listening(ILogger logger, string @interface, string addresses);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Interface {Interface} is gone; stopped serving it")]
+    public static partial void InterfaceGone(ILogger logger, string @interface);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Addresses of {Interface} are now {Addresses}")]
+    public static partial void AddressesChanged(ILogger logger, string @interface, string addresses);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "Cannot listen for DHCP on {Interface} (0.0.0.0:67): {Error}. Is another DHCP server running in this namespace?")]
+    public static partial void BindFailed(ILogger logger, string @interface, string error);
+}

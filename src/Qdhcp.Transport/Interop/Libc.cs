@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Qdhcp.Transport.Interop;
+
+/// <summary>The few libc entry points .NET does not wrap: process sessions, fd plumbing and namespaces.</summary>
+public static partial class Libc
+{
+    /// <summary>SOL_SOCKET level for <see cref="System.Net.Sockets.Socket.SetRawSocketOption"/>.</summary>
+    public const int SolSocket = 1;
+
+    /// <summary>SO_BINDTODEVICE: the socket only sees and sends traffic of one interface (socket(7)).</summary>
+    public const int SoBindToDevice = 25;
+
+    /// <summary>ETH_P_IP, the EtherType of IPv4.</summary>
+    public const ushort EthernetTypeIPv4 = 0x0800;
+
+    /// <summary>CLONE_NEWNET for setns(2).</summary>
+    public const int CloneNewNet = 0x40000000;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int dup2(int oldFd, int newFd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getpid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setns(int fd, int nstype);
+}
