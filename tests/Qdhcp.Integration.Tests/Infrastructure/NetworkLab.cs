@@ -176,7 +176,7 @@ public sealed class NetworkLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Fails the test when /etc/resolv.conf or the host name changed since the lab was built.</summary>
+    /// <summary>Fails the test when /etc/resolv.conf, the host name or the host's DHCP client directories changed since the lab was built.</summary>
     public void AssertHostUnchanged() => _host.AssertUnchanged();
 
     public static void Log(string message) => TestContext.Current.TestOutputHelper?.WriteLine(message);
@@ -303,18 +303,26 @@ public sealed class NetworkLab : IAsyncDisposable
     }
 
     /// <summary>Proof that real clients did not touch the machine running the tests.</summary>
-    private sealed record HostSnapshot(string ResolvConf, string HostName)
+    private sealed record HostSnapshot(string ResolvConf, string HostName, string ClientState)
     {
-        public static HostSnapshot Take() => new(ReadResolvConf(), System.Net.Dns.GetHostName());
+        /// <summary>Where the clients would keep leases and pid files on the host; they must stay untouched.</summary>
+        private static readonly string[] ClientDirectories = ["/var/lib/dhcp", "/var/lib/dhcpcd", "/run/dhcpcd"];
+
+        public static HostSnapshot Take() => new(ReadResolvConf(), System.Net.Dns.GetHostName(), ReadClientState());
 
         private static string ReadResolvConf() => File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "(absent)";
+
+        private static string ReadClientState() => string.Join("; ", ClientDirectories.Select(d =>
+            Directory.Exists(d) ? $"{d}: {string.Join(',', Directory.GetFileSystemEntries(d).Order())}" : $"{d}: (absent)"));
 
         public bool IsUnchanged(out string change)
         {
             HostSnapshot now = Take();
             change = now.ResolvConf != ResolvConf
                 ? $"/etc/resolv.conf changed:\n{ResolvConf}\n->\n{now.ResolvConf}"
-                : now.HostName != HostName ? $"host name changed: {HostName} -> {now.HostName}" : string.Empty;
+                : now.HostName != HostName ? $"host name changed: {HostName} -> {now.HostName}"
+                : now.ClientState != ClientState ? $"DHCP client state on the host changed: {ClientState} -> {now.ClientState}"
+                : string.Empty;
             return change.Length == 0;
         }
 
