@@ -11,6 +11,10 @@ namespace Qdhcp.Engine.Dhcp4;
 /// client-id, ranges, and pre-encoded option blocks. Immutable after <see cref="Compile"/>; a reload builds a new
 /// snapshot and the engine swaps the reference, so requests never see half a configuration.
 /// </summary>
+/// <remarks>
+/// The packet path walks <see cref="IReadOnlyList{T}"/>s with indexed loops: <c>foreach</c> over the interface
+/// boxes the enumerator, an allocation per request.
+/// </remarks>
 public sealed class Dhcp4NetworkSnapshot
 {
     private readonly FrozenDictionary<MacAddress, HostEntry> _byMac;
@@ -154,9 +158,10 @@ public sealed class Dhcp4NetworkSnapshot
     /// <summary>True when <paramref name="address"/> is one of the interface's own: a REQUEST naming it in option 54 is for us.</summary>
     internal static bool IsOurAddress(ServerInterface serverInterface, IPv4Address address)
     {
-        foreach (InterfaceAddress own in serverInterface.Addresses)
+        IReadOnlyList<InterfaceAddress> addresses = serverInterface.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            if (own.Address == address)
+            if (addresses[i].Address == address)
             {
                 return true;
             }
@@ -199,8 +204,10 @@ public sealed class Dhcp4NetworkSnapshot
         }
 
         List<string>? tags = null;
-        foreach (RequestMatch match in Configuration.Matches)
+        IReadOnlyList<RequestMatch> matches = Configuration.Matches;
+        for (int i = 0; i < matches.Count; i++)
         {
+            RequestMatch match = matches[i];
             if (!_matchTagsReferenced.ContainsKey(match.SetTag))
             {
                 continue;
@@ -250,10 +257,11 @@ public sealed class Dhcp4NetworkSnapshot
 
     private static bool TagsSatisfied(IReadOnlyList<string> required, IReadOnlyList<string>? tagsA, IReadOnlyList<string>? tagsB, IReadOnlyList<string>? tagsC = null)
     {
-        foreach (string tag in required)
+        for (int i = 0; i < required.Count; i++)
         {
+            string tag = required[i];
             bool negated = tag.StartsWith('!');
-            string name = negated ? tag[1..] : tag;
+            ReadOnlySpan<char> name = negated ? tag.AsSpan(1) : tag; // a span: tag[1..] would allocate per request
             bool present = Contains(tagsA, name) || Contains(tagsB, name) || Contains(tagsC, name);
             if (present == negated)
             {
@@ -263,16 +271,16 @@ public sealed class Dhcp4NetworkSnapshot
 
         return true;
 
-        static bool Contains(IReadOnlyList<string>? tags, string name)
+        static bool Contains(IReadOnlyList<string>? tags, ReadOnlySpan<char> name)
         {
             if (tags is null)
             {
                 return false;
             }
 
-            foreach (string tag in tags)
+            for (int i = 0; i < tags.Count; i++)
             {
-                if (string.Equals(tag, name, StringComparison.Ordinal))
+                if (name.SequenceEqual(tags[i]))
                 {
                     return true;
                 }
@@ -291,11 +299,13 @@ public sealed class Dhcp4NetworkSnapshot
             return prefix >= 0;
         }
 
-        foreach (InterfaceAddress own in serverInterface.Addresses)
+        IReadOnlyList<InterfaceAddress> addresses = serverInterface.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            if (own.Subnet.Contains(range.Start))
+            IPv4Subnet own = addresses[i].Subnet;
+            if (own.Contains(range.Start))
             {
-                subnet = own.Subnet;
+                subnet = own;
                 return true;
             }
         }
@@ -306,11 +316,13 @@ public sealed class Dhcp4NetworkSnapshot
 
     private static bool TryFindAddressIn(ServerInterface serverInterface, IPv4Subnet subnet, out IPv4Address address)
     {
-        foreach (InterfaceAddress own in serverInterface.Addresses)
+        IReadOnlyList<InterfaceAddress> addresses = serverInterface.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            if (subnet.Contains(own.Address))
+            IPv4Address own = addresses[i].Address;
+            if (subnet.Contains(own))
             {
-                address = own.Address;
+                address = own;
                 return true;
             }
         }
