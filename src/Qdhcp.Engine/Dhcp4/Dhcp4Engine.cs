@@ -372,7 +372,7 @@ public sealed class Dhcp4Engine
     private static Dhcp4EngineResult WriteNak(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, string why, Span<byte> reply)
     {
         request.TryGetOption(Dhcp4OptionCode.RelayAgentInformation, out ReadOnlySpan<byte> relayInfo);
-        IPv4Address serverId = FirstAddress(tx.Context.Interface);
+        IPv4Address serverId = NakServerId(tx.Context.Interface, request);
         Dhcp4Writer writer = new(reply, Math.Min(reply.Length, request.MaximumReplyLength));
         writer.WriteHeader(
             BootpOperation.BootReply,
@@ -442,6 +442,41 @@ public sealed class Dhcp4Engine
 
         address = default;
         return false;
+    }
+
+    /// <summary>
+    /// The server identifier of a NAK (a MUST, RFC 2131 Table 3): the one the client knows from our OFFER/ACK, as
+    /// dnsmasq does, so a client comparing it with the server it talks to takes the NAK. On an interface with an
+    /// address per subnet (a Neutron network with several subnets), that is:
+    /// <list type="bullet">
+    /// <item>the request's option 54 when it names one of our addresses (SELECTING);</item>
+    /// <item>direct: our address on the subnet of the checked address (option 50, else ciaddr);</item>
+    /// <item>relayed, or an address on none of our subnets: the interface's first address, as for relayed OFFERs.</item>
+    /// </list>
+    /// </summary>
+    private static IPv4Address NakServerId(ServerInterface serverInterface, in Dhcp4Reader request)
+    {
+        if (TryGetAddressOption(request, Dhcp4OptionCode.ServerIdentifier, out IPv4Address named) && Dhcp4NetworkSnapshot.IsOurAddress(serverInterface, named))
+        {
+            return named;
+        }
+
+        IPv4Address checkedAddress = TryGetAddressOption(request, Dhcp4OptionCode.RequestedIPAddress, out IPv4Address requested) && !requested.IsAny
+            ? requested
+            : request.Ciaddr;
+        if (request.Giaddr.IsAny && !checkedAddress.IsAny)
+        {
+            IReadOnlyList<InterfaceAddress> addresses = serverInterface.Addresses;
+            for (int i = 0; i < addresses.Count; i++)
+            {
+                if (addresses[i].Subnet.Contains(checkedAddress))
+                {
+                    return addresses[i].Address;
+                }
+            }
+        }
+
+        return FirstAddress(serverInterface);
     }
 
     private static IPv4Address FirstAddress(ServerInterface serverInterface) =>
