@@ -69,7 +69,7 @@ public sealed class DhcpServeHost
         _engine = new Dhcp4Engine(Dhcp4NetworkSnapshot.Compile(load.Configuration), leases);
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using AutoResetEvent leasesChanged = new(false);
-        await using Dhcp4SocketServer sockets = new(_engine, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), () => leasesChanged.Set());
+        await using Dhcp4SocketServer sockets = new(_engine, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), () => leasesChanged.Set()) { LogEachRequest = _settings.LogEachRequest };
         sockets.Refresh();
 
         using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>

@@ -73,7 +73,7 @@ internal static class ServeCommand
         ILeasePersistence? leases = options.DhcpLeaseFile is { Length: > 0 } leaseFile && !options.LeaseFileReadOnly
             ? new DnsmasqLeasePersistence(leaseFile)
             : null;
-        DhcpServeHost host = new(new DnsmasqConfigurationSource(new DnsmasqConfigurationLoader(options)), new ServeSettings(interfaces, options.PidFile, leases), loggerFactory);
+        DhcpServeHost host = new(new DnsmasqConfigurationSource(new DnsmasqConfigurationLoader(options)), new ServeSettings(interfaces, options.PidFile, leases, options.LogDhcp), loggerFactory);
         string? logFile = options.LogFacility is { Length: > 0 } facility && facility != "-" && facility.StartsWith('/') ? facility : null;
         Action? ready = Daemon.IsChild ? () => Daemon.SignalReadyAndReleaseStdio(logFile) : null;
         return await host.RunAsync(ready, CancellationToken.None).ConfigureAwait(false);

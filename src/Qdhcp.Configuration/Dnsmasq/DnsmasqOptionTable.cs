@@ -75,34 +75,34 @@ public static class DnsmasqOptionTable
         // Process and files.
         new("conf-file", 'C', Opt, Yes, "read more options from a file; empty or /dev/null means none (qdhcp never reads /etc/dnsmasq.conf by default)", Repeatable: true, ShortValue: true),
         new("pid-file", 'x', Opt, Yes, "write the server's pid here (Neutron's liveness check reads it)", ShortValue: true),
-        new("keep-in-foreground", 'k', No, Yes, "do not fork; qdhcp never forks, the flag is recorded"),
-        new("no-daemon", 'd', No, Yes, "debug mode: do not fork, log to stderr"),
+        new("keep-in-foreground", 'k', No, Yes, "stay in the foreground; without it (or -d) qdhcp detaches like dnsmasq once it serves"),
+        new("no-daemon", 'd', No, Yes, "stay in the foreground and log to stderr"),
         new("user", 'u', Req, Ign, "privileges are dropped by the service manager, not by qdhcp"),
         new("group", 'g', Req, Ign, "privileges are dropped by the service manager, not by qdhcp"),
-        new("log-facility", '8', Req, Yes, "where logs go (a file path, '-' for stderr, or a syslog facility)"),
-        new("log-queries", 'q', Opt, Yes, "log each DNS query"),
-        new("log-dhcp", null, No, Yes, "log each DHCP exchange in detail"),
+        new("log-facility", '8', Req, Yes, "where a detached server logs: a file path, or '-' for stderr; syslog facility names are accepted and logs are then dropped (no syslog yet)"),
+        new("log-queries", 'q', Opt, Ign, "DNS is not served yet, so there are no queries to log"),
+        new("log-dhcp", null, No, Yes, "log every DHCP request and what was done with it (off by default: nothing is logged per packet)"),
         new("log-async", null, Opt, Ign, "logging is always asynchronous"),
         new("quiet-dhcp", null, No, Yes, "do not log routine DHCP messages"),
 
         // Interfaces.
         new("interface", 'i', Req, Yes, "serve only this interface (comma-separated names allowed)", Repeatable: true),
         new("except-interface", 'I', Req, Yes, "never serve this interface", Repeatable: true),
-        new("bridge-interface", null, Req, Yes, "treat DHCP requests on these interfaces as arriving on another (recorded)", Repeatable: true),
-        new("listen-address", 'a', Req, Yes, "listen on this address (comma-separated allowed)", Repeatable: true),
+        new("bridge-interface", null, Req, Ign, "for BSD-style tap bridges; on Linux each plugged interface is served directly", Repeatable: true),
+        new("listen-address", 'a', Req, Later, "choosing interfaces by address is not implemented yet (use --interface)", Repeatable: true),
         new("interface-name", null, Req, Ign, "DNS records from an interface's address are not served yet"),
         new("bind-interfaces", 'z', No, Yes, "bind to each interface's address instead of the wildcard"),
         new("bind-dynamic", null, No, Yes, "like bind-interfaces, following interfaces as they come and go"),
-        new("local-service", null, Opt, Yes, "answer DNS only from directly attached subnets"),
+        new("local-service", null, Opt, Ign, "applies to DNS, which is not served yet"),
 
         // DNS.
         new("port", 'p', Req, Yes, "DNS port; 0 turns DNS off (and the server no longer offers itself as DNS server)"),
         new("no-hosts", 'h', No, Yes, "do not read /etc/hosts"),
-        new("addn-hosts", 'H', Req, Yes, "extra hosts file for local DNS names (re-read on SIGHUP)", Repeatable: true),
+        new("addn-hosts", 'H', Req, Yes, "extra hosts file for local DNS names: read and checked (and re-read on SIGHUP); answered once DNS is served", Repeatable: true),
         new("no-resolv", 'R', No, Yes, "do not read /etc/resolv.conf for upstream servers"),
         new("resolv-file", 'r', Req, Ign, "upstream forwarding is not implemented yet; the file is not read"),
-        new("strict-order", 'o', No, Yes, "query upstream servers in order (recorded for forwarding)"),
-        new("server", 'S', Req, Yes, "upstream DNS server (recorded; forwarding comes later)", Repeatable: true),
+        new("strict-order", 'o', No, Ign, "applies to DNS forwarding, which is not implemented yet"),
+        new("server", 'S', Req, Ign, "upstream DNS servers: forwarding is not implemented yet", Repeatable: true),
         new("domain", 's', Req, Yes, "the local domain: option 15 and the suffix cut from host names"),
         new("cache-size", 'c', Req, Ign, DnsLater),
         new("dns-loop-detect", null, No, Ign, DnsLater),
@@ -131,7 +131,7 @@ public static class DnsmasqOptionTable
         new("dhcp-lease-max", 'X', Req, Yes, "the most leases held at once (default 1000)"),
         new("dhcp-authoritative", 'K', Opt, Yes, "NAK requests for unknown addresses instead of ignoring them"),
         new("dhcp-broadcast", null, Opt, Yes, "always broadcast replies (with tag:x, only to clients with that tag)", Repeatable: true),
-        new("no-ping", null, No, Yes, "do not ping an address before offering it"),
+        new("no-ping", null, No, Yes, "do not ping an address before offering it (qdhcp never pings: static addresses are reserved)"),
         new("dhcp-sequential-ip", null, No, Ign, "allocation order is the engine's; Neutron's static reservations are not affected"),
         new("dhcp-client-update", null, No, Ign, "client FQDN updates (option 81) are not acted on; names come from the hosts file"),
         new("dhcp-ignore-names", null, Opt, Ign, "names sent by clients are never used for DNS"),
@@ -160,6 +160,31 @@ public static class DnsmasqOptionTable
 
     private static readonly FrozenDictionary<char, DnsmasqOptionSpec> ByShort =
         All.Where(s => s.ShortName is not null).ToFrozenDictionary(s => s.ShortName!.Value);
+
+    /// <summary>The README's "dnsmasq options" table: every option, its status and note, in table order.</summary>
+    public static string ToMarkdown()
+    {
+        System.Text.StringBuilder table = new();
+        table.Append("| option | short | status | what qdhcp does |\n|---|---|---|---|\n");
+        foreach (DnsmasqOptionSpec spec in All)
+        {
+            string status = spec.Status switch
+            {
+                DnsmasqOptionStatus.Supported => "supported",
+                DnsmasqOptionStatus.AcceptedIgnored => "accepted, ignored",
+                _ => "not yet (error)",
+            };
+            string name = spec.Argument switch
+            {
+                DnsmasqArgument.None => $"--{spec.LongName}",
+                DnsmasqArgument.Required => $"--{spec.LongName}=…",
+                _ => $"--{spec.LongName}[=…]",
+            };
+            table.Append($"| `{name}` | {(spec.ShortName is { } c ? $"`-{c}`" : "")} | {status} | {spec.Note.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
+        }
+
+        return table.ToString();
+    }
 
     /// <summary>Looks up a long name without its dashes (<c>dhcp-range</c>).</summary>
     public static bool TryGetLong(string name, out DnsmasqOptionSpec spec) => ByLong.TryGetValue(name, out spec!);

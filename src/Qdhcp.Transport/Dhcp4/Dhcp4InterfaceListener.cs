@@ -53,6 +53,9 @@ public sealed class Dhcp4InterfaceListener : IDisposable
         _raw = new Lazy<RawReplySender>(() => new RawReplySender(index));
     }
 
+    /// <summary><c>--log-dhcp</c>: one log line per request. Off by default; the packet path logs nothing then.</summary>
+    public bool LogEachRequest { get; init; }
+
     /// <summary>The interface as last seen; replaced when its addresses change.</summary>
     public ServerInterface Interface
     {
@@ -99,6 +102,11 @@ public sealed class Dhcp4InterfaceListener : IDisposable
                 Send(serverInterface, result.Destination, replyBuffer.AsSpan(0, result.Length), to);
             }
 
+            if (LogEachRequest)
+            {
+                LogRequest(serverInterface.Name, receiveBuffer.AsSpan(0, received), replyBuffer, result);
+            }
+
             if (result.LeasesChanged)
             {
                 _leasesChanged?.Invoke();
@@ -125,6 +133,20 @@ public sealed class Dhcp4InterfaceListener : IDisposable
         catch (SocketException e)
         {
             TransportLog.SendFailed(_logger, serverInterface.Name, destination.Kind, destination.Address, e.SocketErrorCode);
+        }
+    }
+
+    private void LogRequest(string interfaceName, ReadOnlySpan<byte> request, ReadOnlySpan<byte> reply, in Dhcp4EngineResult result)
+    {
+        MacAddress mac = request.Length >= Dhcp4Header.ChaddrOffset + MacAddress.Length ? MacAddress.Read(request[Dhcp4Header.ChaddrOffset..]) : default;
+        if (result.HasReply)
+        {
+            IPv4Address yiaddr = IPv4Address.Read(reply[Dhcp4Header.YiaddrOffset..]);
+            TransportLog.Answered(_logger, interfaceName, result.RequestType, mac, result.ReplyType, yiaddr, result.Destination.Kind, result.Destination.Address);
+        }
+        else
+        {
+            TransportLog.NotAnswered(_logger, interfaceName, result.RequestType, mac, result.DropReason);
         }
     }
 

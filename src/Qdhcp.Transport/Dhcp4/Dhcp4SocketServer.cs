@@ -31,6 +31,9 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
         _leasesChanged = leasesChanged;
     }
 
+    /// <summary><c>--log-dhcp</c>: log every request.</summary>
+    public bool LogEachRequest { get; init; }
+
     /// <summary>How often interfaces are looked at again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -77,7 +80,7 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
 
                 try
                 {
-                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _leasesChanged);
+                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _leasesChanged) { LogEachRequest = LogEachRequest };
                     _listeners[name] = (listener, Task.Run(() => listener.RunAsync(_stopping.Token)));
                     TransportLog.Listening(_logger, name, string.Join(", ", serverInterface.Addresses));
                 }

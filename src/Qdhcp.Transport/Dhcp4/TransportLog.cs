@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Wire.Dhcp4;
 using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Transport.Dhcp4;
@@ -13,6 +14,12 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Sending a reply on {Interface} ({Kind} to {Address}) failed: {Error}")]
     public static partial void SendFailed(ILogger logger, string @interface, ReplyDestinationKind kind, IPv4Address address, SocketError error);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "DHCP{Request} on {Interface} from {Mac}: {Reply} {Address}, sent {Kind} to {Destination}")]
+    public static partial void Answered(ILogger logger, string @interface, Dhcp4MessageType request, MacAddress mac, Dhcp4MessageType reply, IPv4Address address, ReplyDestinationKind kind, IPv4Address destination);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "DHCP{Request} on {Interface} from {Mac}: not answered ({Reason})")]
+    public static partial void NotAnswered(ILogger logger, string @interface, Dhcp4MessageType request, MacAddress mac, Dhcp4DropReason reason);
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "DHCP on {Interface} ({Addresses})")]
     public static partial void Listening(ILogger logger, string @interface, string addresses);
