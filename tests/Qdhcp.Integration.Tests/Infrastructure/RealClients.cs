@@ -201,11 +201,10 @@ public static class RealClients
         $$"""
         #!/bin/sh
         # Test-harness client script ({{client}}): record what the client got, then configure the VM namespace.
+        # The record is appended only after the configuration below is done, ending with "### done", so the harness
+        # never reads half a record nor inspects the namespace while the script is still configuring it.
         REASON="${reason:-$1}"
-        {
-          echo "### $REASON"
-          env | grep -E '^(reason|interface|new_[a-z0-9_]+|ip|subnet|mask|broadcast|router|dns|domain|hostname|mtu|staticroutes|msstaticroutes|lease|serverid|siaddr|opt[0-9]+)=' | sort
-        } >> '{{envFile}}'
+        RECORD=$(env | grep -E '^(reason|interface|new_[a-z0-9_]+|ip|subnet|mask|broadcast|router|dns|domain|hostname|mtu|staticroutes|msstaticroutes|lease|serverid|siaddr|opt[0-9]+)=' | sort)
 
         prefix_of() {
           n=0
@@ -261,26 +260,31 @@ public static class RealClients
           : # dhcpcd adds the address and routes itself (MTU as a route attribute); nothing to do.
           ;;
         esac
+        printf '### %s\n%s\n### done\n' "$REASON" "$RECORD" >> '{{envFile}}'
         exit 0
 
         """;
 
-    /// <summary>The last "bound"-like block of the script's record, as a lease.</summary>
+    /// <summary>The last complete "bound"-like record the script appended, as a lease.</summary>
     internal static ClientLease? ParseLease(string client, string dump)
     {
         string[] bound = ["BOUND", "bound", "REBOOT", "RENEW", "renew", "REBIND"];
         ClientLease? lease = null;
         string? reason = null;
         Dictionary<string, string> env = [];
-        foreach (string line in dump.Split('\n').Append("### END"))
+        foreach (string line in dump.Split('\n'))
         {
-            if (line.StartsWith("### ", StringComparison.Ordinal))
+            if (line == "### done")
             {
                 if (reason is not null && bound.Contains(reason))
                 {
                     lease = ToLease(client, reason, env);
                 }
 
+                reason = null;
+            }
+            else if (line.StartsWith("### ", StringComparison.Ordinal))
+            {
                 reason = line[4..].Trim();
                 env = [];
             }
