@@ -361,6 +361,22 @@ public class Dhcp4EngineExchangeTests
     }
 
     [Fact]
+    public void DoDora_AfterReservationMoved_OldLeaseOfSameClientEnds()
+    {
+        Dhcp4Engine engine = NewEngine();
+        var client = Client(engine, Vm1);
+        client.DoDora();
+        IPv4Address moved = IPv4Address.Parse("10.10.10.7");
+        engine.Reload(Dhcp4NetworkSnapshot.Compile(Configuration(hosts: [Host(Vm1, moved), Host(Vm2, Vm1Address)])));
+
+        // A fresh DORA (not a renewal, so no NAK on the way): one client, one lease in the subnet.
+        Assert.Equal(moved, client.DoDora()!.Yiaddr);
+        LeaseRecord only = Assert.Single(engine.Leases.ToRecords());
+        Assert.Equal(moved, only.Address);
+        Assert.Equal(Vm1Address, Client(engine, Vm2).DoDora()!.Yiaddr);
+    }
+
+    [Fact]
     public void Discover_OldAddressReservedForAnotherHost_OfferedOnceOldLeaseExpires()
     {
         Dhcp4Engine engine = NewEngine();
@@ -425,7 +441,34 @@ public class Dhcp4EngineExchangeTests
         client.DoDecline();
         Assert.Equal(Dhcp4DropReason.NoReplyExpected, client.LastResult.DropReason);
         Assert.True(client.LastResult.LeasesChanged);
-        Assert.Equal(0, engine.Leases.Count);
+        Assert.Empty(engine.Leases.ToRecords());
+    }
+
+    [Fact]
+    public void DoDecline_AddressQuarantined_NotOfferedUntilQuarantineEnds()
+    {
+        Dhcp4Engine engine = NewEngine();
+        var client = Client(engine, Vm1);
+        client.DoDora();
+        client.DoDecline();
+
+        Assert.Null(client.DoDiscover());
+        Assert.Equal(Dhcp4DropReason.AddressInUse, client.LastResult.DropReason);
+
+        client.Clock.Advance(engine.Snapshot.Configuration.DeclineQuarantineSeconds);
+        Assert.Equal(Vm1Address, client.DoDora()!.Yiaddr);
+    }
+
+    [Fact]
+    public void Decline_OfAnotherClientsAddress_Ignored()
+    {
+        Dhcp4Engine engine = NewEngine();
+        var owner = Client(engine, Vm1);
+        owner.DoDora();
+        var other = Client(engine, Vm2);
+        Assert.Null(other.Send(other.Build(Dhcp4MessageType.Decline, IPv4Address.Any, Vm1Address, ServerAddress)));
+        Assert.False(other.LastResult.LeasesChanged);
+        Assert.Equal(Vm1, Assert.Single(engine.Leases.ToRecords()).Mac);
     }
 
     [Fact]

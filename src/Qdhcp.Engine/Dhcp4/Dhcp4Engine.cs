@@ -192,7 +192,7 @@ public sealed class Dhcp4Engine
 
         uint leaseSeconds = LeaseSecondsFor(tx.Host, range);
         long expires = leaseSeconds == LeaseTime.Infinite ? 0 : now + leaseSeconds;
-        Leases.Grant(address, tx.Mac, clientId, tx.Host.Reservation.HostName, expires);
+        Leases.Grant(address, tx.Mac, clientId, tx.Host.Reservation.HostName, expires, range.Subnet);
         Dhcp4EngineResult ack = WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, address, range, leaseSeconds, reply);
         return ack with { LeasesChanged = true };
     }
@@ -214,7 +214,17 @@ public sealed class Dhcp4Engine
             return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.MissingField);
         }
 
-        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, Leases.Release(declined, tx.Mac));
+        // Only the client's own address can be declined, or any client could take addresses out of service.
+        bool own = tx.Host?.Reservation.Address == declined || Leases.Holds(declined, tx.Mac);
+        if (!own)
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected);
+        }
+
+        // As dnsmasq does for a declined static address: not offered again for a while (the configured quarantine),
+        // so a client that finds it in use does not loop DISCOVER/DECLINE.
+        Leases.Quarantine(declined, tx.Context.NowUnixSeconds + tx.Snapshot.Configuration.DeclineQuarantineSeconds);
+        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, leasesChanged: true);
     }
 
     /// <summary>
@@ -313,22 +323,24 @@ public sealed class Dhcp4Engine
         List<string>? requestTags = snapshot.MatchRequestTags(request);
         OptionBlock block = snapshot.GetOptionBlock(tx.Host, range, requestTags);
 
-        if (!block.Configures(Dhcp4OptionCode.SubnetMask))
+        // Room for the echoed 61 and 82 is kept first: RFC 6842 makes echoing the client-id a MUST.
+        int room = writer.RemainingForOptions - tailLength;
+        if (!block.Configures(Dhcp4OptionCode.SubnetMask) && room >= 6)
         {
             writer.TryWriteAddress(Dhcp4OptionCode.SubnetMask, range.Subnet.Mask);
         }
 
-        if (Wants(wanted, (byte)Dhcp4OptionCode.BroadcastAddress) && !block.Configures(Dhcp4OptionCode.BroadcastAddress))
+        if (Wants(wanted, (byte)Dhcp4OptionCode.BroadcastAddress) && !block.Configures(Dhcp4OptionCode.BroadcastAddress) && writer.RemainingForOptions - tailLength >= 6)
         {
             writer.TryWriteAddress(Dhcp4OptionCode.BroadcastAddress, range.Subnet.BroadcastAddress);
         }
 
-        if (snapshot.DomainBytes is { } domain && Wants(wanted, (byte)Dhcp4OptionCode.DomainName) && !block.Configures(Dhcp4OptionCode.DomainName))
+        if (snapshot.DomainBytes is { } domain && Wants(wanted, (byte)Dhcp4OptionCode.DomainName) && !block.Configures(Dhcp4OptionCode.DomainName) && writer.RemainingForOptions - tailLength >= 2 + domain.Length)
         {
             writer.TryWriteOption(Dhcp4OptionCode.DomainName, domain);
         }
 
-        if (replyType == Dhcp4MessageType.Ack && !isInform && tx.Host?.HostNameBytes is { } hostName && Wants(wanted, (byte)Dhcp4OptionCode.HostName))
+        if (replyType == Dhcp4MessageType.Ack && !isInform && tx.Host?.HostNameBytes is { } hostName && Wants(wanted, (byte)Dhcp4OptionCode.HostName) && writer.RemainingForOptions - tailLength >= 2 + hostName.Length)
         {
             writer.TryWriteOption(Dhcp4OptionCode.HostName, hostName);
         }

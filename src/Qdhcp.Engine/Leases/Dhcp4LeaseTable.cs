@@ -10,7 +10,13 @@ namespace Qdhcp.Engine.Leases;
 /// </summary>
 public sealed class Dhcp4LeaseTable
 {
+    /// <summary>Holds a declined address out of service; never written to lease files.</summary>
+    public static readonly MacAddress DeclinedMarker = MacAddress.Broadcast;
+
     private readonly Dictionary<uint, ActiveLease> _byAddress = [];
+
+    // The address each client's newest lease is on: one lease per client and subnet, as dnsmasq keeps.
+    private readonly Dictionary<MacAddress, uint> _addressByMac = [];
     private readonly Lock _lock = new();
     private long _version;
 
@@ -89,11 +95,20 @@ public sealed class Dhcp4LeaseTable
         }
     }
 
-    /// <summary>Records (or renews) the lease of <paramref name="address"/> for a client.</summary>
-    public void Grant(IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds)
+    /// <summary>
+    /// Records (or renews) the lease of <paramref name="address"/> for a client. A lease the same client holds on
+    /// another address of <paramref name="subnet"/> ends: its reservation moved, and it has the new one now.
+    /// </summary>
+    public void Grant(IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds, IPv4Subnet subnet)
     {
         lock (_lock)
         {
+            if (_addressByMac.TryGetValue(mac, out uint previous) && previous != address.Value && subnet.Contains(new IPv4Address(previous))
+                && _byAddress.TryGetValue(previous, out ActiveLease? old) && old.Mac == mac)
+            {
+                _byAddress.Remove(previous);
+            }
+
             if (_byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac)
             {
                 active.ExpiresUnixSeconds = expiresUnixSeconds;
@@ -105,6 +120,11 @@ public sealed class Dhcp4LeaseTable
             }
             else
             {
+                if (active is not null)
+                {
+                    ForgetMacLocked(active);
+                }
+
                 _byAddress[address.Value] = new ActiveLease(address, mac)
                 {
                     ClientId = clientId.IsEmpty ? null : clientId.ToArray(),
@@ -113,6 +133,22 @@ public sealed class Dhcp4LeaseTable
                 };
             }
 
+            _addressByMac[mac] = address.Value;
+            _version++;
+        }
+    }
+
+    /// <summary>Takes <paramref name="address"/> out of service until <paramref name="untilUnixSeconds"/> (a DECLINE), ending any lease on it.</summary>
+    public void Quarantine(IPv4Address address, long untilUnixSeconds)
+    {
+        lock (_lock)
+        {
+            if (_byAddress.TryGetValue(address.Value, out ActiveLease? active))
+            {
+                ForgetMacLocked(active);
+            }
+
+            _byAddress[address.Value] = new ActiveLease(address, DeclinedMarker) { ExpiresUnixSeconds = untilUnixSeconds };
             _version++;
         }
     }
@@ -125,6 +161,7 @@ public sealed class Dhcp4LeaseTable
             if (_byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac)
             {
                 _byAddress.Remove(address.Value);
+                ForgetMacLocked(active);
                 _version++;
                 return true;
             }
@@ -139,8 +176,10 @@ public sealed class Dhcp4LeaseTable
         lock (_lock)
         {
             _byAddress.Clear();
+            _addressByMac.Clear();
             foreach (LeaseRecord record in records)
             {
+                _addressByMac[record.Mac] = record.Address.Value;
                 _byAddress[record.Address.Value] = new ActiveLease(record.Address, record.Mac)
                 {
                     ClientId = record.ClientId,
@@ -161,7 +200,10 @@ public sealed class Dhcp4LeaseTable
             List<LeaseRecord> records = new(_byAddress.Count);
             foreach (ActiveLease lease in _byAddress.Values)
             {
-                records.Add(lease.ToRecord());
+                if (lease.Mac != DeclinedMarker)
+                {
+                    records.Add(lease.ToRecord());
+                }
             }
 
             return records;
@@ -186,10 +228,21 @@ public sealed class Dhcp4LeaseTable
 
         foreach (uint address in expired)
         {
-            _byAddress.Remove(address);
+            if (_byAddress.Remove(address, out ActiveLease? lease))
+            {
+                ForgetMacLocked(lease);
+            }
         }
 
         _version++;
+    }
+
+    private void ForgetMacLocked(ActiveLease lease)
+    {
+        if (_addressByMac.TryGetValue(lease.Mac, out uint current) && current == lease.Address.Value)
+        {
+            _addressByMac.Remove(lease.Mac);
+        }
     }
 
     private sealed class ActiveLease(IPv4Address address, MacAddress mac)

@@ -26,6 +26,9 @@ public sealed record Dhcp4Configuration
     /// <summary><c>--dhcp-broadcast</c> without tags: always broadcast replies.</summary>
     public bool AlwaysBroadcast { get; init; }
 
+    /// <summary>How long an address a client declined (found in use, RFC 2131 §4.3.3) is not offered again; dnsmasq uses 10 minutes.</summary>
+    public uint DeclineQuarantineSeconds { get; init; } = 600;
+
     /// <summary>False when DNS is off (<c>--port=0</c>): the server then does not announce itself as DNS server by default.</summary>
     public bool DnsEnabled { get; init; } = true;
 }
