@@ -76,7 +76,7 @@ public static class Daemon
         HashSet<string> callerStdio = [];
         for (int fd = 0; fd <= 2; fd++)
         {
-            if (LinkTarget(fd) is { } target && (target.StartsWith("pipe:", StringComparison.Ordinal) || target.StartsWith("socket:", StringComparison.Ordinal)))
+            if (LinkTarget(fd) is { } target && target != "/dev/null")
             {
                 callerStdio.Add(target);
             }
