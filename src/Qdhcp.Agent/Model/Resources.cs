@@ -1,0 +1,71 @@
+namespace Qdhcp.Agent.Model;
+
+/// <summary>
+/// A network, shaped like Neutron's: the unit that gets its own namespace <c>qdhcp-&lt;id&gt;</c>, bridge
+/// <c>brq&lt;first 11 of id&gt;</c> and DHCP server.
+/// </summary>
+/// <param name="Id">A UUID, as Neutron's.</param>
+/// <param name="Name">Free text.</param>
+/// <param name="Mtu">The network's MTU, sent as option 26 and set on the DHCP port.</param>
+/// <param name="AdminStateUp">False: the network is not served.</param>
+/// <param name="Bridge">The Linux bridge the network attaches to; by default <c>brq&lt;first 11 of id&gt;</c>.</param>
+public sealed record Network(string Id, string Name, int Mtu, bool AdminStateUp, string Bridge)
+{
+    /// <summary>Neutron's Linux bridge agent names a network's bridge this way.</summary>
+    public static string DefaultBridgeName(string networkId) => "brq" + networkId[..Math.Min(11, networkId.Length)];
+
+    /// <summary>The namespace of the network's DHCP server, as Neutron's DHCP agent names it.</summary>
+    public string Namespace => "qdhcp-" + Id;
+}
+
+/// <summary>An address range of a subnet that IPAM allocates from (Neutron's allocation_pools).</summary>
+public sealed record AllocationPool(string Start, string End);
+
+/// <summary>A static route announced by DHCP (options 121 and 249), Neutron's host_routes.</summary>
+public sealed record HostRoute(string Destination, string Nexthop);
+
+/// <summary>An IPv4 subnet of a network, shaped like Neutron's.</summary>
+/// <param name="LeaseSeconds">The DHCP lease time (Neutron's agent-wide dhcp_lease_duration, here per subnet).</param>
+public sealed record Subnet(
+    string Id,
+    string NetworkId,
+    string Name,
+    string Cidr,
+    string? GatewayIp,
+    IReadOnlyList<string> DnsNameservers,
+    IReadOnlyList<HostRoute> HostRoutes,
+    bool EnableDhcp,
+    IReadOnlyList<AllocationPool> AllocationPools,
+    uint LeaseSeconds);
+
+/// <summary>A fixed IP of a port: a subnet and an address in it.</summary>
+public sealed record FixedIp(string SubnetId, string IpAddress);
+
+/// <summary>A per-port DHCP option (Neutron's extra_dhcp_opts): dnsmasq's option name or number and its value.</summary>
+public sealed record ExtraDhcpOpt(string OptName, string OptValue, int IpVersion = 4);
+
+/// <summary>A port, shaped like Neutron's: a MAC, its fixed IPs, and what it is for.</summary>
+/// <param name="DeviceOwner">e.g. <c>compute:nova</c>; <c>network:dhcp</c> for the DHCP server's own port.</param>
+/// <param name="HostName">The DNS/DHCP host name; Neutron's default is <c>host-a-b-c-d</c> from the first address.</param>
+public sealed record Port(
+    string Id,
+    string NetworkId,
+    string Name,
+    string MacAddress,
+    IReadOnlyList<FixedIp> FixedIps,
+    string DeviceOwner,
+    string DeviceId,
+    string? HostName,
+    IReadOnlyList<ExtraDhcpOpt> ExtraDhcpOpts,
+    bool AdminStateUp)
+{
+    public const string DhcpDeviceOwner = "network:dhcp";
+
+    public bool IsDhcpPort => DeviceOwner == DhcpDeviceOwner;
+
+    /// <summary>The DHCP port's interface inside the namespace: <c>tap&lt;first 11 of port id&gt;</c>.</summary>
+    public string TapName => "tap" + Id[..Math.Min(11, Id.Length)];
+
+    /// <summary>Neutron's default host name: <c>host-10-10-10-2</c> for 10.10.10.2.</summary>
+    public static string DefaultHostName(string ipAddress) => "host-" + ipAddress.Replace('.', '-').Replace(':', '-');
+}

@@ -1,0 +1,123 @@
+using Qdhcp.Agent.Model;
+using Qdhcp.Engine.Leases;
+
+namespace Qdhcp.Agent.Store;
+
+/// <summary>A change to the store, published after it is committed, so the agent applies it at once.</summary>
+/// <param name="Kind">What changed.</param>
+/// <param name="NetworkId">The network it belongs to (every resource belongs to one).</param>
+/// <param name="ResourceId">The network, subnet or port id.</param>
+public readonly record struct StoreChange(StoreChangeKind Kind, string NetworkId, string ResourceId);
+
+public enum StoreChangeKind
+{
+    NetworkCreated,
+    NetworkUpdated,
+    NetworkDeleted,
+    SubnetCreated,
+    SubnetUpdated,
+    SubnetDeleted,
+    PortCreated,
+    PortUpdated,
+    PortDeleted,
+}
+
+/// <summary>Thrown for a request that conflicts with what is stored (a duplicate MAC or address, a missing parent).</summary>
+public sealed class StoreConflictException(string field, string message) : Exception(message)
+{
+    /// <summary>The request field at fault, as in the API (<c>mac_address</c>, <c>fixed_ips</c>).</summary>
+    public string Field { get; } = field;
+}
+
+/// <summary>Thrown when a resource does not exist.</summary>
+public sealed class StoreNotFoundException(string resource, string id) : Exception($"{resource} {id} could not be found.")
+{
+    public string Resource { get; } = resource;
+
+    public string Id { get; } = id;
+}
+
+/// <summary>
+/// Where networks, subnets, ports and leases live. Every write is one transaction: it happens whole or not at all
+/// ("nothing is half-written"). Implementations: in-memory (tests), SQLite (default), PostgreSQL later, all
+/// passing the same contract tests.
+/// </summary>
+public interface INetworkStore : IAsyncDisposable
+{
+    /// <summary>Raised after each committed change, on the writer's thread.</summary>
+    event Action<StoreChange>? Changed;
+
+    /// <summary>Creates the schema or migrates it to the current version.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken = default);
+
+    Task<Network?> GetNetworkAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<Network> CreateNetworkAsync(Network network, CancellationToken cancellationToken = default);
+
+    Task<Network> UpdateNetworkAsync(Network network, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a network with its subnets, ports and leases.</summary>
+    Task DeleteNetworkAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Subnet>> ListSubnetsAsync(string? networkId = null, CancellationToken cancellationToken = default);
+
+    Task<Subnet?> GetSubnetAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<Subnet> CreateSubnetAsync(Subnet subnet, CancellationToken cancellationToken = default);
+
+    Task<Subnet> UpdateSubnetAsync(Subnet subnet, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a subnet; refused (conflict) while ports other than DHCP ports have addresses in it, as Neutron does.</summary>
+    Task DeleteSubnetAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Port>> ListPortsAsync(string? networkId = null, CancellationToken cancellationToken = default);
+
+    Task<Port?> GetPortAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates a port. Fixed IPs without an address and a missing MAC are allocated here, in the same transaction
+    /// that checks them for conflicts (one address, one port; one MAC per network).
+    /// </summary>
+    Task<Port> CreatePortAsync(PortRequest request, CancellationToken cancellationToken = default);
+
+    Task<Port> UpdatePortAsync(string id, PortUpdate update, CancellationToken cancellationToken = default);
+
+    Task DeletePortAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The leases of a network, as last written behind by its server.</summary>
+    Task<IReadOnlyList<LeaseRecord>> ListLeasesAsync(string networkId, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the leases on record for a network (write-behind from its server).</summary>
+    Task SaveLeasesAsync(string networkId, IReadOnlyList<LeaseRecord> leases, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A port to create: what the API accepted, before IPAM fills the gaps.</summary>
+/// <param name="FixedIps">Requested addresses: a subnet with an address, a subnet alone (next free address), or an address alone (its subnet found). Empty: one address from each DHCP-enabled subnet... Neutron gives one from the first IPv4 subnet.</param>
+/// <param name="MacAddress">Null: a fresh one under fa:16:3e.</param>
+public sealed record PortRequest(
+    string? Id,
+    string NetworkId,
+    string Name,
+    string? MacAddress,
+    IReadOnlyList<FixedIpRequest>? FixedIps,
+    string DeviceOwner,
+    string DeviceId,
+    string? HostName,
+    IReadOnlyList<ExtraDhcpOpt> ExtraDhcpOpts,
+    bool AdminStateUp = true);
+
+/// <summary>One requested fixed IP: either part may be missing.</summary>
+public sealed record FixedIpRequest(string? SubnetId, string? IpAddress);
+
+/// <summary>A port update: null fields are left as they are.</summary>
+public sealed record PortUpdate(
+    string? Name = null,
+    string? MacAddress = null,
+    IReadOnlyList<FixedIpRequest>? FixedIps = null,
+    string? DeviceOwner = null,
+    string? DeviceId = null,
+    string? HostName = null,
+    IReadOnlyList<ExtraDhcpOpt>? ExtraDhcpOpts = null,
+    bool? AdminStateUp = null);
