@@ -70,8 +70,9 @@ public sealed class DhcpServeHost
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using AutoResetEvent leasesChanged = new(false);
         await using Dhcp4SocketServer sockets = new(_engine, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), () => leasesChanged.Set()) { LogEachRequest = _settings.LogEachRequest };
-        sockets.Refresh();
 
+        // Signals are handled before the sockets are bound: whoever sees the server listening may send SIGHUP (the
+        // agent after rewriting a file), and an unhandled SIGHUP would kill the process.
         using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
@@ -87,6 +88,8 @@ public sealed class DhcpServeHost
             context.Cancel = true;
             stop.Cancel();
         });
+
+        sockets.Refresh();
 
         if (_settings.PidFile is { Length: > 0 } pidFile)
         {
