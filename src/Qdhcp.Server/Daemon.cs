@@ -73,7 +73,10 @@ public static class Daemon
 
         // The caller's pipes may also sit on higher descriptors (copies the runtime made before we were started);
         // every copy must go, or the caller never sees end-of-file. Note them before replacing 0-2.
+        // The console logger writes through the runtime's copy of fd 2, so the copies of stderr must become the log
+        // file too (pointing only fd 2 at it leaves the log empty).
         HashSet<string> callerStdio = [];
+        string? callerStderr = LinkTarget(2) is { } err && err != "/dev/null" ? err : null;
         for (int fd = 0; fd <= 2; fd++)
         {
             if (LinkTarget(fd) is { } target && target != "/dev/null")
@@ -84,23 +87,17 @@ public static class Daemon
 
         using FileStream devNull = new("/dev/null", FileMode.Open, FileAccess.ReadWrite);
         int nullFd = (int)devNull.SafeFileHandle.DangerousGetHandle();
+        using FileStream? log = logFile is { Length: > 0 } ? new(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite) : null;
+        int logFd = log is null ? nullFd : (int)log.SafeFileHandle.DangerousGetHandle();
         _ = Libc.dup2(nullFd, 0);
         _ = Libc.dup2(nullFd, 1);
-        if (logFile is { Length: > 0 })
-        {
-            using FileStream log = new(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-            _ = Libc.dup2((int)log.SafeFileHandle.DangerousGetHandle(), 2);
-        }
-        else
-        {
-            _ = Libc.dup2(nullFd, 2);
-        }
+        _ = Libc.dup2(logFd, 2);
 
         foreach (string entry in Directory.GetFiles("/proc/self/fd"))
         {
-            if (int.TryParse(Path.GetFileName(entry), out int fd) && fd > 2 && fd != nullFd && LinkTarget(fd) is { } target && callerStdio.Contains(target))
+            if (int.TryParse(Path.GetFileName(entry), out int fd) && fd > 2 && fd != nullFd && fd != logFd && LinkTarget(fd) is { } target && callerStdio.Contains(target))
             {
-                _ = Libc.dup2(nullFd, fd);
+                _ = Libc.dup2(target == callerStderr ? logFd : nullFd, fd);
             }
         }
     }
