@@ -4,11 +4,11 @@ namespace Qdhcp.Agent.Model;
 /// A network, shaped like Neutron's: the unit that gets its own namespace <c>qdhcp-&lt;id&gt;</c>, bridge
 /// <c>brq&lt;first 11 of id&gt;</c> and DHCP server.
 /// </summary>
-/// <param name="Id">A UUID, as Neutron's.</param>
+/// <param name="Id">A UUID, as Neutron's; empty on create: a new one.</param>
 /// <param name="Name">Free text.</param>
 /// <param name="Mtu">The network's MTU, sent as option 26 and set on the DHCP port.</param>
 /// <param name="AdminStateUp">False: the network is not served.</param>
-/// <param name="Bridge">The Linux bridge the network attaches to; by default <c>brq&lt;first 11 of id&gt;</c>.</param>
+/// <param name="Bridge">The Linux bridge the network attaches to; empty on create or update: <c>brq&lt;first 11 of id&gt;</c>.</param>
 public sealed record Network(string Id, string Name, int Mtu, bool AdminStateUp, string Bridge)
 {
     /// <summary>Neutron's Linux bridge agent names a network's bridge this way.</summary>
@@ -25,6 +25,11 @@ public sealed record AllocationPool(string Start, string End);
 public sealed record HostRoute(string Destination, string Nexthop);
 
 /// <summary>An IPv4 subnet of a network, shaped like Neutron's.</summary>
+/// <param name="Id">Empty on create: a new UUID.</param>
+/// <param name="Cidr">IPv4 only for now, no host bits (<c>10.10.10.0/24</c>).</param>
+/// <param name="GatewayIp">Null: no gateway. Neutron's default when the API request omits it is the first host
+/// address: <see cref="Qdhcp.Agent.Ipam.NetworkRules.DefaultGatewayIp"/>.</param>
+/// <param name="AllocationPools">Empty on create or update: Neutron's default, the host addresses minus the gateway.</param>
 /// <param name="LeaseSeconds">The DHCP lease time (Neutron's agent-wide dhcp_lease_duration, here per subnet).</param>
 public sealed record Subnet(
     string Id,
@@ -46,7 +51,7 @@ public sealed record ExtraDhcpOpt(string OptName, string OptValue, int IpVersion
 
 /// <summary>A port, shaped like Neutron's: a MAC, its fixed IPs, and what it is for.</summary>
 /// <param name="DeviceOwner">e.g. <c>compute:nova</c>; <c>network:dhcp</c> for the DHCP server's own port.</param>
-/// <param name="HostName">The DNS/DHCP host name; Neutron's default is <c>host-a-b-c-d</c> from the first address.</param>
+/// <param name="HostName">The DNS/DHCP host name (Neutron's dns_name); null: Neutron's default <c>host-a-b-c-d</c>, from each address.</param>
 public sealed record Port(
     string Id,
     string NetworkId,

@@ -22,10 +22,23 @@ public enum StoreChangeKind
     PortDeleted,
 }
 
-/// <summary>Thrown for a request that conflicts with what is stored (a duplicate MAC or address, a missing parent).</summary>
+/// <summary>
+/// Thrown for a request that conflicts with what is stored (HTTP 409): an address or MAC already used by another
+/// port, a subnet overlapping another of the network, a subnet still in use, an id already taken.
+/// </summary>
 public sealed class StoreConflictException(string field, string message) : Exception(message)
 {
     /// <summary>The request field at fault, as in the API (<c>mac_address</c>, <c>fixed_ips</c>).</summary>
+    public string Field { get; } = field;
+}
+
+/// <summary>
+/// Thrown for a request that is wrong in itself, whatever is stored (HTTP 400): text that is not an address, a
+/// gateway outside its CIDR, pools that overlap, an address outside its subnet.
+/// </summary>
+public sealed class StoreValidationException(string field, string message) : Exception(message)
+{
+    /// <summary>The request field at fault, as in the API (<c>cidr</c>, <c>gateway_ip</c>, <c>allocation_pools</c>).</summary>
     public string Field { get; } = field;
 }
 
