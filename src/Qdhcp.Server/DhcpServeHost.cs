@@ -4,14 +4,17 @@ using Microsoft.Extensions.Logging;
 using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Engine.Model;
+using Qdhcp.Dns;
 using Qdhcp.Transport.Dhcp4;
+using Qdhcp.Transport.Dns;
 
 namespace Qdhcp.Server;
 
 /// <summary>
 /// Runs one network's DHCP server until SIGTERM/SIGINT: loads the configuration, serves it on the chosen
 /// interfaces, re-reads it on SIGHUP without dropping a lease, writes the pid file once serving and the lease file
-/// behind every change.
+/// behind every change. Unless DNS is off, also answers DNS for the network's names on the same interfaces'
+/// addresses; its zone is rebuilt from the same load on SIGHUP.
 /// </summary>
 public sealed class DhcpServeHost
 {
@@ -22,6 +25,7 @@ public sealed class DhcpServeHost
     private readonly TimeProvider _time;
     private readonly Lock _reloadGate = new();
     private Dhcp4Engine? _engine;
+    private DnsResponder? _dns;
 
     public DhcpServeHost(IDhcp4ConfigurationSource source, ServeSettings settings, ILoggerFactory loggerFactory, TimeProvider? time = null)
     {
@@ -69,6 +73,7 @@ public sealed class DhcpServeHost
         _engine = new Dhcp4Engine(Dhcp4NetworkSnapshot.Compile(load.Configuration), leases);
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using AutoResetEvent leasesChanged = new(false);
+        await using DnsSocketServer? dns = StartDns(load);
         await using Dhcp4SocketServer sockets = new(_engine, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), () => leasesChanged.Set()) { LogEachRequest = _settings.LogEachRequest };
 
         // Signals are handled before the sockets are bound: whoever sees the server listening may send SIGHUP (the
@@ -100,6 +105,7 @@ public sealed class DhcpServeHost
         ready?.Invoke();
 
         Task interfaceLoop = sockets.RunAsync(stop.Token);
+        Task dnsLoop = dns?.RunAsync(stop.Token) ?? Task.CompletedTask;
         Task leaseLoop = _settings.Leases is { } store ? Task.Run(() => WriteLeasesBehind(store, leases, leasesChanged, stop.Token)) : Task.CompletedTask;
         try
         {
@@ -111,6 +117,7 @@ public sealed class DhcpServeHost
 
         ServeLog.Stopping(_logger);
         await interfaceLoop.ConfigureAwait(false);
+        await dnsLoop.ConfigureAwait(false);
         await leaseLoop.ConfigureAwait(false);
         return 0;
     }
@@ -134,9 +141,35 @@ public sealed class DhcpServeHost
             }
 
             _engine!.Reload(Dhcp4NetworkSnapshot.Compile(configuration));
+            if (_dns is not null)
+            {
+                _dns.Zone = DnsZones.Build(configuration, load.AddnHosts, Serial());
+                ServeLog.DnsZone(_logger, _dns.Zone.NameCount, _dns.Zone.ReverseCount);
+            }
+
             ServeLog.Reloaded(_logger, configuration.Reservations.Count, configuration.Options.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    /// <summary>The DNS responder and its listeners, or null when DNS is off (<c>--port=0</c>).</summary>
+    private DnsSocketServer? StartDns(ConfigurationLoad load)
+    {
+        if (_settings.Dns is not { } settings || load.Configuration is null)
+        {
+            return null;
+        }
+
+        _dns = new DnsResponder(
+            DnsZones.Build(load.Configuration, load.AddnHosts, Serial()),
+            new DnsResponderOptions(LocalServiceOnly: settings.LocalService, CanForward: settings.Upstreams.Count > 0));
+        DnsForwarder? forwarder = settings.Upstreams.Count > 0 ? new DnsForwarder(settings.Upstreams, settings.StrictOrder) : null;
+        DnsSocketServer server = new(_dns, forwarder, _settings.Interfaces, settings.Port, _time, _loggerFactory.CreateLogger("qdhcp.dns"), settings.LogQueries);
+        server.Refresh();
+        ServeLog.DnsStarted(_logger, settings.Port, _dns.Zone.NameCount, _dns.Zone.ReverseCount, settings.Upstreams.Count, settings.StrictOrder, settings.LocalService);
+        return server;
+    }
+
+    private uint Serial() => (uint)_time.GetUtcNow().ToUnixTimeSeconds();
 
     /// <summary>
     /// Writes the lease file behind the packet path: woken by a change, at most every 100 ms, and once more at

@@ -1,4 +1,5 @@
 using Qdhcp.Engine.Leases;
+using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Engine.Model;
 
 namespace Qdhcp.Server;
@@ -7,7 +8,8 @@ namespace Qdhcp.Server;
 /// <param name="Configuration">What to serve; null when an error makes serving impossible.</param>
 /// <param name="Warnings">Lines skipped and similar, each naming file and line.</param>
 /// <param name="Errors">What stops the server from starting (a missing file, a bad option).</param>
-public sealed record ConfigurationLoad(Dhcp4Configuration? Configuration, IReadOnlyList<string> Warnings, IReadOnlyList<string> Errors);
+/// <param name="AddnHosts">Names for DNS beyond the hosts' own (<c>--addn-hosts</c> lines), or null for none.</param>
+public sealed record ConfigurationLoad(Dhcp4Configuration? Configuration, IReadOnlyList<string> Warnings, IReadOnlyList<string> Errors, IReadOnlyList<HostsFileEntry>? AddnHosts = null);
 
 /// <summary>Where one network's configuration comes from (dnsmasq's command line and files, or the agent's store).</summary>
 public interface IDhcp4ConfigurationSource

@@ -21,4 +21,10 @@ internal static partial class ServeLog
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Stopping")]
     public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Serving DNS on port {Port}: {Names} names, {Reverse} reverse entries, {Upstreams} upstreams (strict order: {StrictOrder}, local service only: {LocalService})")]
+    public static partial void DnsStarted(ILogger logger, int port, int names, int reverse, int upstreams, bool strictOrder, bool localService);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "SIGHUP: DNS now answers {Names} names, {Reverse} reverse entries")]
+    public static partial void DnsZone(ILogger logger, int names, int reverse);
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Qdhcp.Transport.Dhcp4;
 
 namespace Qdhcp.Server;
@@ -7,4 +8,13 @@ namespace Qdhcp.Server;
 /// <param name="PidFile">Where to write the process id once serving, or null.</param>
 /// <param name="Leases">Lease persistence, or null to keep leases in memory only (<c>--leasefile-ro</c>).</param>
 /// <param name="LogEachRequest"><c>--log-dhcp</c>: one log line per request.</param>
-public sealed record ServeSettings(InterfaceFilter Interfaces, string? PidFile, ILeasePersistence? Leases, bool LogEachRequest = false);
+/// <param name="Dns">The DNS responder's settings, or null when DNS is off (<c>--port=0</c>).</param>
+public sealed record ServeSettings(InterfaceFilter Interfaces, string? PidFile, ILeasePersistence? Leases, bool LogEachRequest = false, DnsServeSettings? Dns = null);
+
+/// <summary>How the DNS responder runs (dnsmasq's DNS options).</summary>
+/// <param name="Port"><c>--port</c>: the DNS port on every served address (53 by default).</param>
+/// <param name="LocalService"><c>--local-service</c>: refuse every query from outside the served subnets.</param>
+/// <param name="Upstreams"><c>--server</c>: where names that are not local are forwarded; none means REFUSED.</param>
+/// <param name="StrictOrder"><c>--strict-order</c>: try upstreams one after the other, in order.</param>
+/// <param name="LogQueries"><c>--log-queries</c>: one log line per query.</param>
+public sealed record DnsServeSettings(int Port, bool LocalService, IReadOnlyList<IPEndPoint> Upstreams, bool StrictOrder, bool LogQueries);

@@ -13,7 +13,7 @@ internal sealed class DnsmasqConfigurationSource(DnsmasqConfigurationLoader load
         DnsmasqLoadResult result = loader.Load();
         List<string> warnings = [.. result.Diagnostics.Where(d => d.Severity is ConfigSeverity.Warning or ConfigSeverity.Error).Select(d => d.ToString())];
         List<string> errors = [.. result.Errors.Select(d => d.ToString())];
-        return new ConfigurationLoad(result.Success ? result.Configuration : null, warnings, errors);
+        return new ConfigurationLoad(result.Success ? result.Configuration : null, warnings, errors, result.AddnHosts);
     }
 }
 

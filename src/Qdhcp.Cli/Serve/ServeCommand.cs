@@ -1,8 +1,10 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Qdhcp.Configuration;
 using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Server;
 using Qdhcp.Transport.Dhcp4;
+using Qdhcp.Transport.Dns;
 
 namespace Qdhcp.Cli.Serve;
 
@@ -61,6 +63,10 @@ internal static class ServeCommand
             });
             logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             logging.SetMinimumLevel(options.QuietDhcp ? LogLevel.Warning : LogLevel.Information);
+            if (options.LogQueries)
+            {
+                logging.AddFilter("qdhcp.dns", LogLevel.Information);
+            }
         });
 
         ILogger logger = loggerFactory.CreateLogger("qdhcp.serve");
@@ -73,9 +79,36 @@ internal static class ServeCommand
         ILeasePersistence? leases = options.DhcpLeaseFile is { Length: > 0 } leaseFile && !options.LeaseFileReadOnly
             ? new DnsmasqLeasePersistence(leaseFile)
             : null;
-        DhcpServeHost host = new(new DnsmasqConfigurationSource(new DnsmasqConfigurationLoader(options)), new ServeSettings(interfaces, options.PidFile, leases, options.LogDhcp), loggerFactory);
+        DhcpServeHost host = new(
+            new DnsmasqConfigurationSource(new DnsmasqConfigurationLoader(options)),
+            new ServeSettings(interfaces, options.PidFile, leases, options.LogDhcp, DnsSettings(options, logger)),
+            loggerFactory);
         string? logFile = options.LogFacility is { Length: > 0 } facility && facility != "-" && facility.StartsWith('/') ? facility : null;
         Action? ready = Daemon.IsChild ? () => Daemon.SignalReadyAndReleaseStdio(logFile) : null;
         return await host.RunAsync(ready, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>dnsmasq's DNS options; null when <c>--port=0</c> turns DNS off. <c>--server</c> forms we cannot honour are logged and skipped.</summary>
+    private static DnsServeSettings? DnsSettings(DnsmasqOptions options, ILogger logger)
+    {
+        if (!options.DnsEnabled)
+        {
+            return null;
+        }
+
+        List<IPEndPoint> upstreams = [];
+        foreach (string server in options.Servers)
+        {
+            if (DnsUpstream.TryParse(server, out IPEndPoint? upstream, out string? error))
+            {
+                upstreams.Add(upstream!);
+            }
+            else
+            {
+                logger.LogWarning("{Warning}", error);
+            }
+        }
+
+        return new DnsServeSettings(options.Port, options.LocalService, upstreams, options.StrictOrder, options.LogQueries);
     }
 }

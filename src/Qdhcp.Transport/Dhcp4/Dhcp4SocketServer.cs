@@ -1,8 +1,6 @@
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Qdhcp.Engine.Dhcp4;
-using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Transport.Dhcp4;
 
@@ -112,44 +110,7 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
         }
     }
 
-    private Dictionary<string, ServerInterface> ReadInterfaces()
-    {
-        Dictionary<string, ServerInterface> result = new(StringComparer.Ordinal);
-        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
-        {
-            bool isLoopback = nic.NetworkInterfaceType == NetworkInterfaceType.Loopback;
-            if (!_filter.Accepts(nic.Name, isLoopback))
-            {
-                continue;
-            }
-
-            IPInterfaceProperties properties = nic.GetIPProperties();
-            int index;
-            try
-            {
-                index = properties.GetIPv4Properties().Index;
-            }
-            catch (NetworkInformationException)
-            {
-                continue;
-            }
-
-            List<InterfaceAddress> addresses = [];
-            foreach (UnicastIPAddressInformation unicast in properties.UnicastAddresses)
-            {
-                if (unicast.Address.AddressFamily == AddressFamily.InterNetwork)
-                {
-                    addresses.Add(new InterfaceAddress(IPv4Address.FromIPAddress(unicast.Address), unicast.PrefixLength));
-                }
-            }
-
-            byte[] hardware = nic.GetPhysicalAddress().GetAddressBytes();
-            MacAddress mac = hardware.Length == MacAddress.Length ? MacAddress.Read(hardware) : default;
-            result[nic.Name] = new ServerInterface(nic.Name, index, mac, addresses);
-        }
-
-        return result;
-    }
+    private Dictionary<string, ServerInterface> ReadInterfaces() => InterfaceDiscovery.Read(_filter);
 
     public async ValueTask DisposeAsync()
     {
