@@ -242,7 +242,7 @@ public class CommandLineTests
             "no-ping", "quiet-dhcp", "conf-file", "domain", "server", "port", "log-queries", "log-dhcp", "log-facility", "keep-in-foreground",
             "no-daemon", "dhcp-host",
         ];
-        // The list must be accepted; DNS-only ones are accepted and ignored until DNS is served.
+        // The list must be accepted.
         Assert.All(required, name => Assert.NotEqual(DnsmasqOptionStatus.NotYet, DnsmasqOptionTable.All.Single(s => s.LongName == name).Status));
     }
 

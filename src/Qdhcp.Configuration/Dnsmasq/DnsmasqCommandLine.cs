@@ -261,8 +261,8 @@ public static class DnsmasqCommandLine
                 ignored.Add(new IgnoredOption(spec.LongName, occ.Value));
                 diagnostics.Add(new ConfigDiagnostic(ConfigSeverity.Info, occ.File, occ.Line, $"'--{spec.LongName}' accepted and ignored: {spec.Note}"));
 
-                // DNS options are still recorded: they take effect once the DNS responder exists.
-                if (spec.LongName is not ("strict-order" or "local-service" or "log-queries" or "server" or "bridge-interface"))
+                // --bridge-interface is still recorded (as written) for the agent, though it has no effect on Linux.
+                if (spec.LongName is not "bridge-interface")
                 {
                     continue;
                 }

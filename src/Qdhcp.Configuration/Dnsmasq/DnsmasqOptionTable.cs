@@ -67,7 +67,7 @@ public static class DnsmasqOptionTable
     private const DnsmasqOptionStatus Ign = DnsmasqOptionStatus.AcceptedIgnored;
     private const DnsmasqOptionStatus Later = DnsmasqOptionStatus.NotYet;
 
-    private const string DnsLater = "DNS forwarding/caching tuning; qdhcp answers only local names, so it has no effect yet";
+    private const string DnsTuning = "DNS cache/forwarding tuning: qdhcp answers local names itself and relays other queries uncached, so it has no effect";
 
     /// <summary>All known options, grouped as in the README.</summary>
     public static IReadOnlyList<DnsmasqOptionSpec> All { get; } =
@@ -80,7 +80,7 @@ public static class DnsmasqOptionTable
         new("user", 'u', Req, Ign, "privileges are dropped by the service manager, not by qdhcp"),
         new("group", 'g', Req, Ign, "privileges are dropped by the service manager, not by qdhcp"),
         new("log-facility", '8', Req, Yes, "where a detached server logs: a file path, or '-' for stderr; syslog facility names are accepted and logs are then dropped (no syslog yet)"),
-        new("log-queries", 'q', Opt, Ign, "DNS is not served yet, so there are no queries to log"),
+        new("log-queries", 'q', Opt, Yes, "log each DNS query with its outcome (and a forwarded one's upstream and answer code)"),
         new("log-dhcp", null, No, Yes, "log every DHCP request and what was done with it (off by default: nothing is logged per packet)"),
         new("log-async", null, Opt, Ign, "logging is always asynchronous"),
         new("quiet-dhcp", null, No, Yes, "do not log routine DHCP messages"),
@@ -90,27 +90,27 @@ public static class DnsmasqOptionTable
         new("except-interface", 'I', Req, Yes, "never serve this interface", Repeatable: true),
         new("bridge-interface", null, Req, Ign, "for BSD-style tap bridges; on Linux each plugged interface is served directly", Repeatable: true),
         new("listen-address", 'a', Req, Later, "choosing interfaces by address is not implemented yet (use --interface)", Repeatable: true),
-        new("interface-name", null, Req, Ign, "DNS records from an interface's address are not served yet"),
+        new("interface-name", null, Req, Ign, "DNS records from an interface's address are not served (names come from the hosts and addn-hosts files)"),
         new("bind-interfaces", 'z', No, Yes, "bind to each interface's address instead of the wildcard"),
         new("bind-dynamic", null, No, Yes, "like bind-interfaces, following interfaces as they come and go"),
-        new("local-service", null, Opt, Ign, "applies to DNS, which is not served yet"),
+        new("local-service", null, Opt, Yes, "refuse DNS queries from clients outside the served interfaces' subnets (forwarding is only ever done for those clients)"),
 
         // DNS.
-        new("port", 'p', Req, Yes, "DNS port; 0 turns DNS off (and the server no longer offers itself as DNS server)"),
+        new("port", 'p', Req, Yes, "DNS port (UDP and TCP) on every served address; 0 turns DNS off (and the server no longer offers itself as DNS server)"),
         new("no-hosts", 'h', No, Yes, "do not read /etc/hosts"),
-        new("addn-hosts", 'H', Req, Yes, "extra hosts file for local DNS names: read and checked (and re-read on SIGHUP); answered once DNS is served", Repeatable: true),
-        new("no-resolv", 'R', No, Yes, "do not read /etc/resolv.conf for upstream servers"),
-        new("resolv-file", 'r', Req, Ign, "upstream forwarding is not implemented yet; the file is not read"),
-        new("strict-order", 'o', No, Ign, "applies to DNS forwarding, which is not implemented yet"),
-        new("server", 'S', Req, Ign, "upstream DNS servers: forwarding is not implemented yet", Repeatable: true),
-        new("domain", 's', Req, Yes, "the local domain: option 15 and the suffix cut from host names"),
-        new("cache-size", 'c', Req, Ign, DnsLater),
-        new("dns-loop-detect", null, No, Ign, DnsLater),
-        new("all-servers", null, No, Ign, DnsLater),
-        new("no-negcache", 'N', No, Ign, DnsLater),
-        new("filterwin2k", 'f', No, Ign, DnsLater),
-        new("domain-needed", 'D', No, Ign, DnsLater),
-        new("bogus-priv", 'b', No, Ign, DnsLater),
+        new("addn-hosts", 'H', Req, Yes, "extra hosts file: its names answer A, AAAA and PTR queries (re-read on SIGHUP)", Repeatable: true),
+        new("no-resolv", 'R', No, Yes, "do not read /etc/resolv.conf for upstream servers (qdhcp never reads it: upstreams come from --server only)"),
+        new("resolv-file", 'r', Req, Ign, "resolv.conf files are never read; give upstreams with --server"),
+        new("strict-order", 'o', No, Yes, "try the --server upstreams one at a time, in the order given; without it all are asked at once and the first answer wins"),
+        new("server", 'S', Req, Yes, "an upstream DNS server (ip or ip#port) for names that are not local; with none, those get REFUSED; /domain/ forms are logged and skipped", Repeatable: true),
+        new("domain", 's', Req, Yes, "the local domain: option 15, the suffix cut from host names, and the DNS zone answered with authority (NXDOMAIN for unknown names)"),
+        new("cache-size", 'c', Req, Ign, DnsTuning),
+        new("dns-loop-detect", null, No, Ign, DnsTuning),
+        new("all-servers", null, No, Ign, DnsTuning),
+        new("no-negcache", 'N', No, Ign, DnsTuning),
+        new("filterwin2k", 'f', No, Ign, DnsTuning),
+        new("domain-needed", 'D', No, Ign, "names without a dot are never forwarded anyway (unknown ones get NXDOMAIN)"),
+        new("bogus-priv", 'b', No, Ign, DnsTuning),
         new("no-poll", 'n', No, Ign, "resolv.conf is never read, so there is nothing to poll"),
         new("expand-hosts", 'E', No, Later, "adding --domain to plain names in hosts files is not implemented yet"),
         new("address", 'A', Req, Later, "local DNS address overrides are not implemented yet"),

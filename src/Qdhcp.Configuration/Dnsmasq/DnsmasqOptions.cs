@@ -87,7 +87,7 @@ public sealed record DnsmasqOptions
     /// <summary><c>--domain</c>: the first comma-separated part; null when not given.</summary>
     public string? Domain { get; init; }
 
-    /// <summary><c>--server</c> values as written (forwarding is not implemented yet).</summary>
+    /// <summary><c>--server</c> values as written: upstream DNS servers (<c>ip</c> or <c>ip#port</c>).</summary>
     public IReadOnlyList<string> Servers { get; init; } = [];
 
     /// <summary><c>--port</c>: the DNS port; 0 turns DNS off.</summary>
