@@ -39,6 +39,9 @@ public sealed class CraftedClient : IDisposable
 
     public Vm Vm { get; }
 
+    /// <summary>When set, <see cref="Discover"/>, <see cref="Request"/> and <see cref="Dora"/> send it as option 61.</summary>
+    public byte[]? ClientId { get; set; }
+
     /// <summary>Frames seen and skipped by receive calls (not a matching DHCP reply); shown when a test fails.</summary>
     public List<string> Skipped { get; } = [];
 
@@ -254,16 +257,18 @@ public sealed class CraftedClient : IDisposable
     public DhcpReply? Discover(MacAddress? mac = null, bool broadcast = false, TimeSpan? timeout = null)
     {
         uint xid = NewXid();
-        SendBroadcast(DiscoverPacket(mac ?? Vm.Mac, xid, broadcast));
+        SendBroadcast(WithClientId(DiscoverPacket(mac ?? Vm.Mac, xid, broadcast)));
         return ReceiveReply(xid, timeout);
     }
 
     public DhcpReply? Request(MacAddress? mac, IPv4Address? requested, IPv4Address? serverId, bool broadcast = false, TimeSpan? timeout = null)
     {
         uint xid = NewXid();
-        SendBroadcast(RequestPacket(mac ?? Vm.Mac, xid, requested, serverId, broadcast: broadcast));
+        SendBroadcast(WithClientId(RequestPacket(mac ?? Vm.Mac, xid, requested, serverId, broadcast: broadcast)));
         return ReceiveReply(xid, timeout);
     }
+
+    private DhcpPacket WithClientId(DhcpPacket packet) => ClientId is { } id ? packet.Add(Dhcp4OptionCode.ClientIdentifier, id) : packet;
 
     /// <summary>DISCOVER, OFFER, REQUEST (selecting the offer), ACK. Returns the ACK, or fails the test with what happened.</summary>
     public DhcpReply Dora(MacAddress? mac = null, bool broadcast = false)

@@ -13,9 +13,13 @@ namespace Qdhcp.Integration.Tests.Infrastructure;
 /// The bridge lives in its own fabric namespace, so the server namespace holds only its tap (as under Neutron)
 /// and nothing touches the root namespace. Disposing kills every process the lab started (by PID, then whatever
 /// is left inside its namespaces) and deletes the namespaces, also when the test failed.
+/// <see cref="Create(LabOptions?)"/> with <see cref="LabOptions"/> builds variants: another subnet (Neutron's
+/// recorded network, DHCP port 10.77.0.10/24), a tap plugged or addressed only later (as the agent does after
+/// starting its server).
 /// </summary>
 public sealed class NetworkLab : IAsyncDisposable
 {
+    /// <summary>The seed's DHCP port address, the default lab's <see cref="DhcpPortAddress"/>.</summary>
     public static readonly IPv4Address ServerAddress = IPv4Address.Parse("10.10.10.3");
     public const int PrefixLength = 24;
 
@@ -30,16 +34,26 @@ public sealed class NetworkLab : IAsyncDisposable
     private readonly HostSnapshot _host = HostSnapshot.Take();
     private bool _disposed;
 
-    private NetworkLab(string id)
+    private readonly string _root;
+    private readonly LabOptions _options;
+
+    private NetworkLab(string id, LabOptions options)
     {
         Id = id;
+        _options = options;
         ServerNamespace = $"qdhcp-qt{id}";
         FabricNamespace = $"qtfab{id}";
         TapName = $"tap{id}";
         ServerMac = MacAddress.Parse($"fa:16:3e:{id[..2]}:{id[2..4]}:{id[4..6]}");
-        StateDirectory = Directory.CreateTempSubdirectory($"qdhcp-qt{id}-").FullName;
+        NetworkId = Guid.NewGuid().ToString();
+        // As the agent's state directory: <root>/dhcp/<network id>, so the server's command line names the network.
+        _root = Directory.CreateTempSubdirectory($"qdhcp-qt{id}-").FullName;
+        StateDirectory = Directory.CreateDirectory(Path.Combine(_root, "dhcp", NetworkId)).FullName;
         // The server may drop privileges (dnsmasq runs as 'dnsmasq') and still has to re-read its files on SIGHUP.
-        File.SetUnixFileMode(StateDirectory, (UnixFileMode)0b111_101_101);
+        foreach (string dir in new[] { _root, Path.Combine(_root, "dhcp"), StateDirectory })
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        }
     }
 
     /// <summary>8 hex digits, unique per lab; part of every name the lab creates.</summary>
@@ -49,13 +63,25 @@ public sealed class NetworkLab : IAsyncDisposable
 
     public string FabricNamespace { get; }
 
-    /// <summary>The DHCP port inside the server namespace: 10.10.10.3/24, the server's <c>--interface</c>.</summary>
+    /// <summary>The DHCP port inside the server namespace: 10.10.10.3/24 by default, the seed's <c>--interface</c>.</summary>
     public string TapName { get; }
 
     public MacAddress ServerMac { get; }
 
-    /// <summary>Where the hosts/opts/pid files go (the agent's DIR).</summary>
+    /// <summary>The tap's address (the DHCP port's, the server identifier): 10.10.10.3 unless <see cref="LabOptions"/> say otherwise.</summary>
+    public IPv4Address DhcpPortAddress => _options.DhcpPortAddress;
+
+    public int DhcpPortPrefixLength => _options.PrefixLength;
+
+    /// <summary>A uuid, as Neutron's network id: the last part of <see cref="StateDirectory"/>.</summary>
+    public string NetworkId { get; }
+
+    /// <summary>Where the hosts/opts/pid files go (the agent's DIR, <c>.../dhcp/&lt;network id&gt;</c>).</summary>
     public string StateDirectory { get; }
+
+    public string LeasesFile => Path.Combine(StateDirectory, "leases");
+
+    public string AddnHostsFile => Path.Combine(StateDirectory, "addn_hosts");
 
     public string HostsFile => Path.Combine(StateDirectory, "host");
 
@@ -66,11 +92,11 @@ public sealed class NetworkLab : IAsyncDisposable
     public IReadOnlyList<Vm> Vms => _vms;
 
     /// <summary>Builds the server and fabric namespaces; skips the test where namespaces are not available.</summary>
-    public static NetworkLab Create()
+    public static NetworkLab Create(LabOptions? options = null)
     {
         LabRequirements.SkipUnlessAvailable();
         _ = StaleCleanup.Value;
-        var lab = new NetworkLab(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+        var lab = new NetworkLab(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), options ?? LabOptions.Seed);
         try
         {
             lab.Build();
@@ -91,13 +117,44 @@ public sealed class NetworkLab : IAsyncDisposable
         string fab = FabricNamespace;
         Shell.Ip("-n", fab, "link", "add", "br0", "type", "bridge");
         Shell.Ip("-n", fab, "link", "set", "br0", "up");
+        Log($"lab {Id}: server ns {ServerNamespace}, fabric ns {fab}, dir {StateDirectory}");
+        if (_options.PlugTap)
+        {
+            PlugTap();
+        }
+    }
+
+    /// <summary>
+    /// Plugs the DHCP port: the tap in the server namespace, its peer on the bridge, link up, and its address
+    /// unless <see cref="LabOptions.AddressTap"/> is false (then <see cref="AddTapAddress"/> adds it).
+    /// </summary>
+    public void PlugTap()
+    {
         string port = $"qp{Id}";
-        Shell.Ip("-n", fab, "link", "add", port, "type", "veth", "peer", "name", TapName, "netns", ServerNamespace);
-        Shell.Ip("-n", fab, "link", "set", port, "master", "br0", "up");
+        Shell.Ip("-n", FabricNamespace, "link", "add", port, "type", "veth", "peer", "name", TapName, "netns", ServerNamespace);
+        Shell.Ip("-n", FabricNamespace, "link", "set", port, "master", "br0", "up");
         Shell.Ip("-n", ServerNamespace, "link", "set", TapName, "address", ServerMac.ToString());
-        Shell.Ip("-n", ServerNamespace, "addr", "add", $"{ServerAddress}/{PrefixLength}", "dev", TapName);
+        if (_options.AddressTap)
+        {
+            AddTapAddress();
+        }
+
         Shell.Ip("-n", ServerNamespace, "link", "set", TapName, "up");
-        Log($"lab {Id}: server ns {ServerNamespace} ({TapName} {ServerAddress}/{PrefixLength} {ServerMac}), fabric ns {fab}, dir {StateDirectory}");
+        Log($"lab {Id}: plugged {TapName} ({ServerMac}){(_options.AddressTap ? $" {DhcpPortAddress}/{DhcpPortPrefixLength}" : ", no address")}");
+    }
+
+    /// <summary>Deletes the tap (and its peer on the bridge), as when the agent unplugs the DHCP port.</summary>
+    public void UnplugTap()
+    {
+        Shell.Ip("-n", ServerNamespace, "link", "del", TapName);
+        Log($"lab {Id}: unplugged {TapName}");
+    }
+
+    /// <summary>Gives the tap the DHCP port's address (what the agent does once the port is bound).</summary>
+    public void AddTapAddress()
+    {
+        Shell.Ip("-n", ServerNamespace, "addr", "add", $"{DhcpPortAddress}/{DhcpPortPrefixLength}", "dev", TapName);
+        Log($"lab {Id}: {TapName} has {DhcpPortAddress}/{DhcpPortPrefixLength}");
     }
 
     /// <summary>A VM: its own namespace whose eth0 (with <paramref name="mac"/>) is plugged into the bridge, link up.</summary>
@@ -145,8 +202,55 @@ public sealed class NetworkLab : IAsyncDisposable
         "--conf-file=", "--domain=openstacklocal", "--keep-in-foreground",
     ];
 
-    /// <summary>Starts the server under test in the server namespace and waits until it listens on port 67.</summary>
-    public async Task<ServerProcess> StartServerAsync(IReadOnlyList<string>? arguments = null)
+    /// <summary>
+    /// Today's agent's command line, as recorded in neutron-samples/README.md (<c>--bind-dynamic</c>, no
+    /// <c>--interface</c>, a lease file, 86400 s leases, forced MTU), with this lab's DIR and subnet; the
+    /// subnet tag is <c>subnet-&lt;subnetId&gt;</c>. <c>--keep-in-foreground</c> only with <paramref name="foreground"/>:
+    /// the agent runs without it; the harness adds it to own the server's PID. <paramref name="leaseFileReadOnly"/>
+    /// replaces <c>--dhcp-leasefile</c> with <c>--leasefile-ro</c>.
+    /// </summary>
+    public List<string> NeutronArguments(string subnetId, bool foreground = true, bool leaseFileReadOnly = false)
+    {
+        uint mask = DhcpPortPrefixLength == 0 ? 0 : uint.MaxValue << (32 - DhcpPortPrefixLength);
+        var network = new IPv4Address(DhcpPortAddress.Value & mask);
+        var netmask = new IPv4Address(mask);
+        List<string> args =
+        [
+            "--no-hosts", "--no-resolv", $"--pid-file={PidFile}", $"--dhcp-hostsfile={HostsFile}", $"--addn-hosts={AddnHostsFile}",
+            $"--dhcp-optsfile={OptsFile}", $"--dhcp-leasefile={LeasesFile}", "--dhcp-match=set:ipxe,175",
+            "--dhcp-userclass=set:ipxe6,iPXE", "--local-service", "--bind-dynamic",
+            $"--dhcp-range=set:subnet-{subnetId},{network},static,{netmask},86400s",
+            "--dhcp-option-force=option:mtu,1500", "--dhcp-lease-max=256", "--conf-file=/dev/null",
+            "--domain=openstacklocal",
+        ];
+        if (leaseFileReadOnly)
+        {
+            // The agent's older command line: leases in memory only, no lease file.
+            args[args.IndexOf($"--dhcp-leasefile={LeasesFile}")] = "--leasefile-ro";
+        }
+
+        if (foreground)
+        {
+            args.Add("--keep-in-foreground");
+        }
+
+        return args;
+    }
+
+    /// <summary>Writes a file exactly as given (no newline added): the agent's opts file has no trailing newline.</summary>
+    public void WriteRaw(string path, string content)
+    {
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, content);
+        File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Starts the server under test in the server namespace and waits until it listens on port 67, or, when
+    /// <paramref name="waitForPort"/> is false (no interface to serve yet), until it says it serves.
+    /// </summary>
+    public async Task<ServerProcess> StartServerAsync(IReadOnlyList<string>? arguments = null, bool waitForPort = true)
     {
         if (!File.Exists(HostsFile))
         {
@@ -155,7 +259,7 @@ public sealed class NetworkLab : IAsyncDisposable
 
         ServerProcess server = ServerProcess.Start(this, arguments ?? SeedArguments());
         Own(server);
-        await server.WaitReadyAsync(TimeSpan.FromSeconds(15));
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(15), waitForPort);
         return server;
     }
 
@@ -215,7 +319,7 @@ public sealed class NetworkLab : IAsyncDisposable
 
         try
         {
-            Directory.Delete(StateDirectory, recursive: true);
+            Directory.Delete(_root, recursive: true);
         }
         catch (IOException)
         {
@@ -336,6 +440,20 @@ public sealed class NetworkLab : IAsyncDisposable
     }
 }
 
+/// <summary>How a lab differs from the seed's: the DHCP port's subnet, and whether the tap exists and has its address from the start.</summary>
+/// <param name="DhcpPortAddress">The tap's address, the server identifier.</param>
+/// <param name="PrefixLength">The subnet's prefix length.</param>
+/// <param name="PlugTap">False: the server namespace has only lo until <see cref="NetworkLab.PlugTap"/>.</param>
+/// <param name="AddressTap">False: the tap comes up without an address until <see cref="NetworkLab.AddTapAddress"/>.</param>
+public sealed record LabOptions(IPv4Address DhcpPortAddress, int PrefixLength = 24, bool PlugTap = true, bool AddressTap = true)
+{
+    /// <summary>The seed's network: DHCP port 10.10.10.3/24.</summary>
+    public static LabOptions Seed { get; } = new(NetworkLab.ServerAddress, NetworkLab.PrefixLength);
+
+    /// <summary>The network recorded under a real Neutron (neutron-samples): 10.77.0.0/24, DHCP port 10.77.0.10.</summary>
+    public static LabOptions Neutron { get; } = new(IPv4Address.Parse("10.77.0.10"));
+}
+
 /// <summary>A VM namespace with one interface, eth0, plugged into the lab's bridge.</summary>
 public sealed class Vm(NetworkLab lab, string ns, MacAddress mac)
 {
@@ -397,4 +515,51 @@ public static class Seeds
     ];
 
     public static IPv4Address Ip(string text) => IPv4Address.Parse(text);
+}
+
+/// <summary>
+/// The network recorded under a real Neutron (see /work/shared/neutron-samples/README.md): 10.77.0.0/24, DHCP port
+/// 10.77.0.10, two ports, router 10.77.0.1 and DNS 10.77.0.53 in the opts file (which has no trailing newline).
+/// </summary>
+public static class NeutronSamples
+{
+    public static readonly MacAddress Mac42 = MacAddress.Parse("fa:16:3e:77:00:42");
+    public static readonly MacAddress Mac43 = MacAddress.Parse("fa:16:3e:77:00:43");
+    public static readonly IPv4Address Ip42 = IPv4Address.Parse("10.77.0.42");
+    public static readonly IPv4Address Ip46 = IPv4Address.Parse("10.77.0.46");
+    public static readonly IPv4Address Router = IPv4Address.Parse("10.77.0.1");
+    public static readonly IPv4Address Dns = IPv4Address.Parse("10.77.0.53");
+
+    public static readonly string[] Hosts =
+    [
+        "fa:16:3e:77:00:42,host-10-77-0-42.openstacklocal,10.77.0.42",
+        "fa:16:3e:77:00:43,host-10-77-0-46.openstacklocal,10.77.0.46",
+    ];
+
+    public static string Opts(string subnetId) =>
+        $"tag:subnet-{subnetId},option:dns-server,10.77.0.53\ntag:subnet-{subnetId},option:router,10.77.0.1";
+
+    public const string AddnHosts =
+        "10.77.0.42\thost-10-77-0-42.openstacklocal host-10-77-0-42\n10.77.0.46\thost-10-77-0-46.openstacklocal host-10-77-0-46\n";
+
+    /// <summary>Writes host, opts (no trailing newline), addn_hosts and an empty leases file into the lab's DIR, as the agent does.</summary>
+    public static void WriteFiles(NetworkLab lab, string subnetId, string? leases = "")
+    {
+        lab.WriteHosts(Hosts);
+        lab.WriteRaw(lab.OptsFile, Opts(subnetId));
+        lab.WriteRaw(lab.AddnHostsFile, AddnHosts);
+        if (leases is not null)
+        {
+            lab.WriteRaw(lab.LeasesFile, leases);
+        }
+    }
+
+    /// <summary>The client-id Linux clients send: type 1 (Ethernet) and the MAC.</summary>
+    public static byte[] ClientIdOf(MacAddress mac)
+    {
+        byte[] id = new byte[1 + MacAddress.Length];
+        id[0] = 1;
+        mac.Write(id.AsSpan(1));
+        return id;
+    }
 }

@@ -150,9 +150,23 @@ public sealed class ServerProcess : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Ready means: the process is inside the server namespace and has a UDP socket bound to port 67.</summary>
-    internal async Task WaitReadyAsync(TimeSpan timeout)
+    /// <summary>Everything the server printed so far, line by line.</summary>
+    public IReadOnlyList<string> OutputLines => _output.Lines;
+
+    /// <summary>
+    /// Ready means: the process is inside the server namespace and has a UDP socket bound to port 67. Without
+    /// <paramref name="waitForPort"/> (nothing to serve yet under <c>--bind-dynamic</c>): it said it started.
+    /// </summary>
+    internal async Task WaitReadyAsync(TimeSpan timeout, bool waitForPort = true)
     {
+        if (!waitForPort)
+        {
+            // qdhcp: "Serving DHCP: ..."; dnsmasq: "dnsmasq: started, version ...".
+            await WaitForOutputAsync(l => l.Contains("Serving DHCP", StringComparison.Ordinal) || l.Contains("started, version", StringComparison.Ordinal), 1, timeout);
+            NetworkLab.Log($"server: PID {Pid} says it started");
+            return;
+        }
+
         string identity = Netns.Identity(_lab.ServerNamespace);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
@@ -190,6 +204,41 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> output lines match; fails the test (with the output) otherwise.</summary>
+    public async Task<IReadOnlyList<string>> WaitForOutputAsync(Func<string, bool> match, int count, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            List<string> lines = OutputLines.Where(match).ToList();
+            if (lines.Count >= count)
+            {
+                return lines;
+            }
+
+            if (clock.Elapsed > timeout || _process.HasExited)
+            {
+                await Task.Delay(100);
+                Assert.Fail($"Expected {count} matching line(s) from the server within {timeout.TotalSeconds} s, saw {lines.Count}" +
+                    $"{(_process.HasExited ? $" (it exited with code {_process.ExitCode})" : string.Empty)}.\ncommand: {_command}\noutput:\n{Output}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>SIGKILL, as the agent ends a network's server; waits for the process to be gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Native.kill(Pid, Native.SigKill);
+            await _process.WaitForExitAsync();
+        }
+
+        NetworkLab.Log($"server: killed PID {Pid}");
     }
 
     /// <summary>SIGHUP, as the Neutron agent sends after rewriting the host/opts files.</summary>
