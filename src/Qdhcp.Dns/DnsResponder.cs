@@ -167,7 +167,7 @@ public sealed class DnsResponder
         }
 
         DnsOutcome outcome = answerCount > 0 ? DnsOutcome.Answered : local.Kind == LocalKind.NameError ? DnsOutcome.NameError : DnsOutcome.NoData;
-        if (answerCount == 0 && local.ZoneStart >= 0)
+        if (answerCount == 0 && local.ZoneStart != -1)
         {
             // RFC 2308 §3: the zone's SOA in the authority section of a negative answer. Optional if it does not fit.
             DnsWriterMark beforeSoa = writer.Mark();
@@ -336,13 +336,17 @@ public sealed class DnsResponder
     /// </summary>
     private static LocalName Classify(DnsZone zone, ReadOnlySpan<byte> key, IPv4Subnet[] subnets)
     {
+        byte[]? domain = zone.DomainKey;
+        int domainStart = -1;
+        bool inDomain = domain is not null && DnsName.IsSubdomainOf(key, domain, out domainStart);
         if (zone.TryGetHost(key, out DnsHostRecords host))
         {
-            return new LocalName(LocalKind.Host, host, null, zone.DomainKey is null ? -1 : -2);
+            // NODATA carries the domain's SOA for names in it and for bare names (answered as if in it); none otherwise.
+            int zoneStart = inDomain ? domainStart : domain is not null && DnsName.LabelCount(key) == 1 ? -2 : -1;
+            return new LocalName(LocalKind.Host, host, null, zoneStart);
         }
 
-        byte[]? domain = zone.DomainKey;
-        if (domain is not null && DnsName.IsSubdomainOf(key, domain, out int domainStart))
+        if (inDomain)
         {
             return new LocalName(domainStart == 0 ? LocalKind.Apex : LocalKind.NameError, null, null, domainStart);
         }
