@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Qdhcp.Agent.Store;
 using Qdhcp.Api.Json;
 
@@ -47,6 +49,14 @@ internal static class ApiErrors
         {
             await WriteAsync(context, error.Status, error.Type, error.Message).ConfigureAwait(false);
         }
+        catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
+        {
+            // A bug or a store failure: logged with its stack, answered in Neutron's shape without internals.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Qdhcp.Api")
+                .LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, "HTTPInternalServerError",
+                "Request Failed: internal server error while processing your request.").ConfigureAwait(false);
+        }
     }
 
     private static (int Status, string Type, string Message)? Map(Exception ex) => ex switch
@@ -55,7 +65,7 @@ internal static class ApiErrors
         ApiErrorException e => (e.StatusCode, e.Type, e.Message),
         StoreValidationException e => (400, "HTTPBadRequest", InvalidInput(e.Field, e.Message)),
         StoreConflictException e => (409, ConflictType(e.Field), e.Message),
-        StoreNotFoundException e => (404, Capitalize(e.Resource) + "NotFound", e.Message),
+        StoreNotFoundException e => (404, Capitalize(e.Resource) + "NotFound", $"{Capitalize(e.Resource)} {e.Id} could not be found."),
         JsonException e => (400, "HTTPBadRequest", "Malformed request body: " + e.Message),
         BadHttpRequestException e => (e.StatusCode, "HTTPBadRequest", e.Message),
         _ => null,

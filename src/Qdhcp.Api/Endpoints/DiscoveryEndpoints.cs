@@ -25,8 +25,7 @@ internal static class DiscoveryEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.MapGet("/", VersionsAsync);
-        routes.MapGet("/v2.0", ResourcesAsync);
-        routes.MapGet("/v2.0/", ResourcesAsync);
+        routes.MapGet("/v2.0", ResourcesAsync); // also /v2.0/: routing ignores a trailing slash
         routes.MapGet("/v2.0/extensions", ExtensionsAsync);
         routes.MapGet("/v2.0/extensions/{alias}", ExtensionAsync);
     }
