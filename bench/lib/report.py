@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""results.csv + events.csv + machine.txt of one bench/run.sh run -> markdown (stdout).
+
+Every figure is the median over the run's repeats. Ratios compare qdhcp with each other server measured in the
+same run: CPU "x" = other's CPU per DORA / qdhcp's (higher: qdhcp cheaper); throughput "x" = qdhcp / other.
+"""
+import csv, os, statistics, sys
+from collections import defaultdict
+
+out = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
+events = list(csv.DictReader(open(os.path.join(out, "events.csv"))))
+machine = open(os.path.join(out, "machine.txt")).read().strip()
+order = []
+for r in rows + events:
+    if r["server"] not in order:
+        order.append(r["server"])
+order.sort(key=lambda s: (s != "qdhcp", s))
+med = lambda xs: statistics.median(xs) if xs else None
+
+def f(x, digits=0):
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}"
+
+points = defaultdict(list)  # (hosts, path, offered, server) -> rows
+for r in rows:
+    points[(int(r["hosts"]), r["path"], int(r["offered"]), r["server"])].append(r)
+
+def m(key, col):
+    vals = [float(r[col]) for r in points.get(key, []) if r[col] not in ("", "nan")]
+    return med(vals)
+
+print("# bench/run.sh results\n")
+print("```\n" + machine + "\n```\n")
+print("Medians over the repeats. perfdhcp = relay path (giaddr set, replies to port 67); loadgen = direct-client "
+      "path (qdhcp-loadgen: no giaddr, replies unicast to the client's MAC). Delay = DISCOVER->OFFER + REQUEST->ACK "
+      "(perfdhcp: its average; loadgen: median). CPU = server user+system time per 1,000 completed DORA.\n")
+
+scenarios = sorted({(h, p) for (h, p, _, _) in points}, key=lambda x: (x[1] != "relay", x[0]))
+summary = {}
+for hosts, path in scenarios:
+    print(f"## {hosts:,} hosts, {path} path ({'perfdhcp' if path == 'relay' else 'qdhcp-loadgen'})\n")
+    print("| offered/s | server | achieved DORA/s | drops % | delay avg/median ms | delay max ms | CPU ms/1000 DORA | gen CPU % | RSS MiB (peak) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    rates = sorted({o for (h, p, o, _) in points if h == hosts and p == path}, key=lambda o: (o == 0, o))
+    for o in rates:
+        for s in order:
+            k = (hosts, path, o, s)
+            if k not in points:
+                continue
+            print(f"| {'unlimited' if o == 0 else f'{o:,}'} | {s} | {f(m(k,'achieved'))} | {f(m(k,'drop_pct'),2)} | {f(m(k,'delay_median_ms'),2)} | {f(m(k,'delay_max_ms'),1)} | {f(m(k,'cpu_ms_per_1000'),1)} | {f(m(k,'gen_cpu_pct'))} | {f((m(k,'rss_kib') or 0)/1024,0)} ({f((m(k,'hwm_kib') or 0)/1024,0)}) |")
+    print()
+    for s in order:
+        clean = [o for o in rates if o != 0 and (m((hosts, path, o, s), "drop_pct") is not None) and m((hosts, path, o, s), "drop_pct") < 1.0]
+        best = max(clean) if clean else None
+        # CPU per DORA at the highest rate every server held cleanly (same work for all), else at each one's best.
+        summary[(hosts, path, s)] = dict(
+            clean=best,
+            unlimited=m((hosts, path, 0, s), "achieved"),
+            unlimited_drop=m((hosts, path, 0, s), "drop_pct"),
+            cpu_best=m((hosts, path, best, s), "cpu_ms_per_1000") if best else None,
+            cpu_unl=m((hosts, path, 0, s), "cpu_ms_per_1000"),
+            rss=max([float(r["rss_kib"]) for k, v in points.items() if k[0] == hosts and k[3] == s for r in v] or [0]) / 1024,
+            hwm=max([float(r["hwm_kib"]) for k, v in points.items() if k[0] == hosts and k[3] == s for r in v] or [0]) / 1024,
+            gen=max([float(r["gen_cpu_pct"]) for k, v in points.items() if k[:2] == (hosts, path) and k[2] == 0 and k[3] == s for r in v] or [0]),
+        )
+    common = [o for o in rates if o != 0 and all(m((hosts, path, o, s), "drop_pct") is not None and m((hosts, path, o, s), "drop_pct") < 1.0 for s in order if (hosts, path, o, s) in points)]
+    cr = max(common) if common else None
+    for s in order:
+        summary[(hosts, path, s)]["cpu_common"] = m((hosts, path, cr, s), "cpu_ms_per_1000") if cr else None
+    summary[(hosts, path, "_common")] = cr
+
+print("## Summary\n")
+print("| hosts | path | server | highest clean offered/s (<1 % drops) | unlimited DORA/s (drops %) | CPU µs/DORA at the common clean rate | CPU µs/DORA unlimited | RSS MiB at end (peak) | qdhcp CPU advantage | qdhcp throughput ratio |")
+print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+for hosts, path in scenarios:
+    q = summary.get((hosts, path, "qdhcp"))
+    for s in order:
+        v = summary.get((hosts, path, s))
+        if v is None:
+            continue
+        adv = thr = "–"
+        if q and s != "qdhcp":
+            a, b = v["cpu_common"] or v["cpu_unl"], q["cpu_common"] or q["cpu_unl"]
+            adv = f"{a / b:.1f}x" if a and b else "–"
+            thr = f"{q['unlimited'] / v['unlimited']:.1f}x" if q["unlimited"] and v["unlimited"] else "–"
+        cr = summary[(hosts, path, "_common")]
+        print(f"| {hosts:,} | {path} | {s} | {f(v['clean'])} | {f(v['unlimited'])} ({f(v['unlimited_drop'],1)}) | {f(v['cpu_common'],1)}{'' if cr is None else f' @ {cr:,}/s'} | {f(v['cpu_unl'],1)} | {f(v['rss'])} ({f(v['hwm'])}) | {adv} | {thr} |")
+print()
+print("CPU advantage = the other server's CPU per DORA / qdhcp's (at the highest rate all servers held cleanly, "
+      "else unlimited); throughput ratio = qdhcp's unlimited DORA/s / the other's. "
+      "Generator: perfdhcp's/qdhcp-loadgen's own CPU at the unlimited points is in the 'gen CPU %' column "
+      "(100 % = one core); near 100 % or more the generator, not the server, is the ceiling.\n")
+
+print("## Start, reload\n")
+print("| hosts | server | start ms (launch -> first OFFER) | SIGHUP: answers resume after ms | SIGHUP: reload done ms (server log) | drops % under 10,000 DORA/s with a SIGHUP |")
+print("|---:|---|---:|---:|---:|---:|")
+ev = defaultdict(list)
+for e in events:
+    ev[(int(e["hosts"]), e["server"], e["event"])].append(e)
+def em(k, col="ms"):
+    vals = [float(e[col]) for e in ev.get(k, []) if e[col] not in ("", "none", "nan")]
+    return med(vals)
+for hosts in sorted({h for (h, _, _) in ev}):
+    for s in order:
+        if (hosts, s, "start") not in ev:
+            continue
+        print(f"| {hosts:,} | {s} | {f(em((hosts, s, 'start')))} | {f(em((hosts, s, 'reload_answer_gap')),1)} | {f(em((hosts, s, 'reload_logged')))} | {f(em((hosts, s, 'reload_answer_gap'), 'drop_pct_under_load'),2)} |")
+print()
+print("Raw data: results.csv (one row per point and repeat, with the load average), events.csv, points.log "
+      "(every generator's output).")
