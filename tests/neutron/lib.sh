@@ -18,10 +18,12 @@
 #
 # Which DHCP server the agent starts: the agent runs `ip netns exec qdhcp-<net> dnsmasq ...`, which finds
 # `dnsmasq` on the agent's PATH. $LAB_DIR/bin/dnsmasq comes first there; it runs the server named in
-# $LAB_DIR/server ("qdhcp": `qdhcp serve "$@"`; "dnsmasq": /usr/sbin/dnsmasq), so a run can switch servers.
+# $LAB_DIR/server ("qdhcp": `qdhcp serve "$@"`; "qdhcp-aot": the NativeAOT build's; "dnsmasq": /usr/sbin/dnsmasq),
+# so a run can switch servers.
 
 LAB_REPO=${LAB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LAB_QDHCP=${QDHCP_BIN:-$LAB_REPO/src/Qdhcp.Cli/bin/Release/net10.0/qdhcp}
+LAB_QDHCP_AOT=${QDHCP_AOT_BIN:-$LAB_REPO/artifacts/aot/qdhcp}  # NativeAOT build (docs/footprint.md), for "qdhcp-aot"
 LAB_PY=/usr/bin/python3
 LAB_PACKAGES=(neutron-server neutron-dhcp-agent neutron-linuxbridge-agent python3-openstackclient
   python3-psycopg2 rabbitmq-server postgresql dnsmasq-base dnsmasq-utils udhcpc iproute2 util-linux curl sudo)
@@ -113,6 +115,7 @@ lab_up() {
 # Neutron's DHCP agent runs \`dnsmasq <options>\`: run the server named in $LAB_DIR/server instead.
 case "\$(cat $LAB_DIR/server)" in
   dnsmasq) exec /usr/sbin/dnsmasq "\$@" ;;
+  qdhcp-aot) exec $LAB_QDHCP_AOT serve "\$@" ;;
   *) exec $LAB_QDHCP serve "\$@" ;;
 esac
 EOF
