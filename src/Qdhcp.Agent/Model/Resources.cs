@@ -41,7 +41,26 @@ public sealed record Subnet(
     IReadOnlyList<HostRoute> HostRoutes,
     bool EnableDhcp,
     IReadOnlyList<AllocationPool> AllocationPools,
-    uint LeaseSeconds);
+    uint LeaseSeconds)
+{
+    /// <summary>Value equality, lists compared element by element (a record compares lists by reference).</summary>
+    public bool Equals(Subnet? other) =>
+        other is not null
+        && Id == other.Id && NetworkId == other.NetworkId && Name == other.Name && Cidr == other.Cidr && GatewayIp == other.GatewayIp
+        && EnableDhcp == other.EnableDhcp && LeaseSeconds == other.LeaseSeconds
+        && DnsNameservers.SequenceEqual(other.DnsNameservers) && HostRoutes.SequenceEqual(other.HostRoutes)
+        && AllocationPools.SequenceEqual(other.AllocationPools);
+
+    public override int GetHashCode() => HashCode.Combine(Id, NetworkId, Cidr, GatewayIp, DnsNameservers.Count, HostRoutes.Count, AllocationPools.Count);
+
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Id = {Id}, NetworkId = {NetworkId}, Name = {Name}, Cidr = {Cidr}, GatewayIp = {GatewayIp}, ")
+            .Append($"DnsNameservers = [{string.Join(", ", DnsNameservers)}], HostRoutes = [{string.Join(", ", HostRoutes)}], ")
+            .Append($"EnableDhcp = {EnableDhcp}, AllocationPools = [{string.Join(", ", AllocationPools)}], LeaseSeconds = {LeaseSeconds}");
+        return true;
+    }
+}
 
 /// <summary>A fixed IP of a port: a subnet and an address in it.</summary>
 public sealed record FixedIp(string SubnetId, string IpAddress);
@@ -65,6 +84,22 @@ public sealed record Port(
     bool AdminStateUp)
 {
     public const string DhcpDeviceOwner = "network:dhcp";
+
+    /// <summary>Value equality, lists compared element by element (a record compares lists by reference).</summary>
+    public bool Equals(Port? other) =>
+        other is not null
+        && Id == other.Id && NetworkId == other.NetworkId && Name == other.Name && MacAddress == other.MacAddress
+        && DeviceOwner == other.DeviceOwner && DeviceId == other.DeviceId && HostName == other.HostName && AdminStateUp == other.AdminStateUp
+        && FixedIps.SequenceEqual(other.FixedIps) && ExtraDhcpOpts.SequenceEqual(other.ExtraDhcpOpts);
+
+    public override int GetHashCode() => HashCode.Combine(Id, NetworkId, MacAddress, FixedIps.Count, ExtraDhcpOpts.Count);
+
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Id = {Id}, NetworkId = {NetworkId}, Name = {Name}, MacAddress = {MacAddress}, FixedIps = [{string.Join(", ", FixedIps)}], ")
+            .Append($"DeviceOwner = {DeviceOwner}, DeviceId = {DeviceId}, HostName = {HostName}, ExtraDhcpOpts = [{string.Join(", ", ExtraDhcpOpts)}], AdminStateUp = {AdminStateUp}");
+        return true;
+    }
 
     public bool IsDhcpPort => DeviceOwner == DhcpDeviceOwner;
 
