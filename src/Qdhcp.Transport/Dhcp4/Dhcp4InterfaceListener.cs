@@ -27,7 +27,12 @@ public sealed class Dhcp4InterfaceListener : IDisposable
     private ServerInterface _interface;
 
     /// <summary>Opens and binds the socket; throws <see cref="SocketException"/> when the port is taken or the device is gone.</summary>
-    public Dhcp4InterfaceListener(ServerInterface serverInterface, Dhcp4Engine engine, Lock engineGate, TimeProvider time, ILogger logger, Action? leasesChanged)
+    /// <param name="openRawSocketNow">
+    /// Open the AF_PACKET socket for unicast-to-MAC replies here rather than on the first such reply. A packet
+    /// socket belongs to the namespace of the thread that creates it: a listener created inside another namespace
+    /// (the agent's) must open it now, on that thread; <c>qdhcp serve</c> lives in its namespace and opens it lazily.
+    /// </param>
+    public Dhcp4InterfaceListener(ServerInterface serverInterface, Dhcp4Engine engine, Lock engineGate, TimeProvider time, ILogger logger, Action? leasesChanged, bool openRawSocketNow = false)
     {
         _interface = serverInterface;
         _engine = engine;
@@ -42,15 +47,23 @@ public sealed class Dhcp4InterfaceListener : IDisposable
             _socket.EnableBroadcast = true;
             _socket.SetRawSocketOption(Libc.SolSocket, Libc.SoBindToDevice, Encoding.ASCII.GetBytes(serverInterface.Name + "\0"));
             _socket.Bind(new IPEndPoint(IPAddress.Any, Dhcp4Header.ServerPort));
+            int index = serverInterface.Index;
+            if (openRawSocketNow)
+            {
+                RawReplySender raw = new(index);
+                _raw = new Lazy<RawReplySender>(() => raw);
+                _ = _raw.Value;
+            }
+            else
+            {
+                _raw = new Lazy<RawReplySender>(() => new RawReplySender(index));
+            }
         }
         catch
         {
             _socket.Dispose();
             throw;
         }
-
-        int index = serverInterface.Index;
-        _raw = new Lazy<RawReplySender>(() => new RawReplySender(index));
     }
 
     /// <summary><c>--log-dhcp</c>: one log line per request. Off by default; the packet path logs nothing then.</summary>

@@ -8,6 +8,9 @@ namespace Qdhcp.Transport.Dhcp4;
 /// Serves one engine on every interface the filter accepts, and follows interfaces as they come, go and change
 /// addresses (dnsmasq's <c>--bind-dynamic</c>; Neutron plugs the port after starting the server, and may add a
 /// subnet's address later). Interfaces are polled once a second: cheap, and no netlink code to get wrong.
+/// With a <see cref="Scope"/> the server serves the interfaces of another network namespace (the agent's
+/// <c>qdhcp-&lt;id&gt;</c>): each <see cref="Refresh"/> runs there whole, and whoever changes the interfaces calls
+/// <see cref="Refresh"/> itself instead of polling with <see cref="RunAsync"/>.
 /// </summary>
 public sealed class Dhcp4SocketServer : IAsyncDisposable
 {
@@ -32,6 +35,12 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
     /// <summary><c>--log-dhcp</c>: log every request.</summary>
     public bool LogEachRequest { get; init; }
 
+    /// <summary>
+    /// Where sockets are opened and interfaces read; null: the calling thread's namespace (<c>qdhcp serve</c>).
+    /// With a scope, listeners also open their AF_PACKET socket at once, inside the scope.
+    /// </summary>
+    public ISocketScope? Scope { get; init; }
+
     /// <summary>How often interfaces are looked at again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -48,7 +57,10 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
     }
 
     /// <summary>Looks at the interfaces once: starts, updates and stops listeners. Returns the bind errors of this pass.</summary>
-    public IReadOnlyList<string> Refresh()
+    public IReadOnlyList<string> Refresh() => Scope is { } scope ? scope.Run(RefreshHere) : RefreshHere();
+
+    // Synchronous from the interface read to the last bind: with a scope, all of it runs on the namespace's thread.
+    private IReadOnlyList<string> RefreshHere()
     {
         List<string> errors = [];
         Dictionary<string, ServerInterface> current = ReadInterfaces();
@@ -78,7 +90,7 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
 
                 try
                 {
-                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _leasesChanged) { LogEachRequest = LogEachRequest };
+                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _leasesChanged, openRawSocketNow: Scope is not null) { LogEachRequest = LogEachRequest };
                     _listeners[name] = (listener, Task.Run(() => listener.RunAsync(_stopping.Token)));
                     TransportLog.Listening(_logger, name, string.Join(", ", serverInterface.Addresses));
                 }
