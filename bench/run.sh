@@ -159,9 +159,15 @@ reload_under_load() { # REPEAT SERVER HOSTS: SIGHUP with a changed hosts file wh
   local drop
   drop=$(python3 -c "s,r=float('${sent:-0}' or 0),float('${recv:-0}' or 0); print(f'{100*(s-r)/s:.3f}' if s else 'nan')")
   echo "$1,$2,$3,reload_answer_gap,${probe:-none},$drop,$(load1)" | tee -a "$EVENTS"
-  local logged
-  logged=$(grep -o 'reloaded [0-9]* hosts, [0-9]* options in [0-9.]* ms' "$d/server.log" 2>/dev/null | tail -1 | awk '{print $(NF-1)}')
-  [[ -n $logged ]] && echo "$1,$2,$3,reload_logged,$logged,,$(load1)" | tee -a "$EVENTS"
+  if [[ $2 == qdhcp ]]; then  # qdhcp keeps answering while it reloads: its own log says when the reload ended
+    local logged=
+    for _ in $(seq 300); do
+      logged=$( (grep -o 'reloaded [0-9]* hosts, [0-9]* options in [0-9.]* ms' "$d/server.log" 2>/dev/null || true) | tail -1 | awk '{print $(NF-1)}')
+      [[ -n $logged ]] && break
+      sleep 0.1
+    done
+    echo "$1,$2,$3,reload_logged,${logged:-none},,$(load1)" | tee -a "$EVENTS"
+  fi
   return 0
 }
 
