@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 # --- (a) packages for the namespace tests: real clients, capture, iproute2, the reference server -----------------
-packages=(isc-dhcp-client udhcpc dhcpcd-base tcpdump iproute2 dnsmasq-base dnsmasq-utils iputils-ping util-linux)
+packages=(isc-dhcp-client udhcpc dhcpcd-base tcpdump iproute2 dnsmasq-base dnsmasq-utils dnsutils iputils-ping util-linux python3-openstackclient)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${packages[@]}"; do
