@@ -53,11 +53,18 @@ public sealed class StoreNotFoundException(string resource, string id) : Excepti
 /// <summary>
 /// Where networks, subnets, ports and leases live. Every write is one transaction: it happens whole or not at all
 /// ("nothing is half-written"). Implementations: in-memory (tests), SQLite (default), PostgreSQL later, all
-/// passing the same contract tests.
+/// passing the same contract tests and all applying <see cref="Qdhcp.Agent.Ipam.NetworkRules"/> inside the write.
+/// Errors: <see cref="StoreValidationException"/> (400), <see cref="StoreConflictException"/> (409),
+/// <see cref="StoreNotFoundException"/> (404; also for a request naming a network that does not exist, as Neutron).
+/// Lists come back in creation order.
 /// </summary>
 public interface INetworkStore : IAsyncDisposable
 {
-    /// <summary>Raised after each committed change, on the writer's thread.</summary>
+    /// <summary>
+    /// Raised after each committed change, on the writer's thread (concurrent writers' events may interleave: a
+    /// listener re-reads the store). <see cref="StoreChangeKind.NetworkDeleted"/> also stands for its subnets, ports
+    /// and leases, which are not announced one by one; deleting a subnet announces the DHCP ports it changed.
+    /// </summary>
     event Action<StoreChange>? Changed;
 
     /// <summary>Creates the schema or migrates it to the current version.</summary>
@@ -99,7 +106,7 @@ public interface INetworkStore : IAsyncDisposable
 
     Task DeletePortAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>The leases of a network, as last written behind by its server.</summary>
+    /// <summary>The leases of a network, as last written behind by its server (empty for an unknown network).</summary>
     Task<IReadOnlyList<LeaseRecord>> ListLeasesAsync(string networkId, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces the leases on record for a network (write-behind from its server).</summary>
@@ -107,7 +114,10 @@ public interface INetworkStore : IAsyncDisposable
 }
 
 /// <summary>A port to create: what the API accepted, before IPAM fills the gaps.</summary>
-/// <param name="FixedIps">Requested addresses: a subnet with an address, a subnet alone (next free address), or an address alone (its subnet found). Empty: one address from each DHCP-enabled subnet... Neutron gives one from the first IPv4 subnet.</param>
+/// <param name="Id">Null or empty: a new UUID.</param>
+/// <param name="FixedIps">Requested addresses: a subnet with an address, a subnet alone (next free address of its pools), or
+/// an address alone (its subnet found). Null (not given): one address, from the first subnet (creation order) that has
+/// one free, as Neutron does for IPv4. Empty: no address. See <see cref="Qdhcp.Agent.Ipam.NetworkRules.ResolveFixedIps"/>.</param>
 /// <param name="MacAddress">Null: a fresh one under fa:16:3e.</param>
 public sealed record PortRequest(
     string? Id,
