@@ -15,9 +15,8 @@ PIDS=()
 
 cleanup() {
   for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true; done
-  if ip netns list | grep -q "^$PREFIX"; then
-    ip netns list | awk '{print $1}' | grep "^$PREFIX" | sed 's/^/netns del /' | ip -force -batch - 2>/dev/null || true
-  fi
+  # (no grep -q here: with pipefail its early exit would fail the pipe and skip the cleanup)
+  ip netns list | awk '{print $1}' | { grep "^$PREFIX" || true; } | sed 's/^/netns del /' | ip -force -batch - 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -25,8 +24,10 @@ trap cleanup EXIT
 echo "== machine: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 dotnet build -c Release "$ROOT/bench/Qdhcp.AgentScale" -v q -nologo >/dev/null
 
+if [[ "${SKIP_AGENT:-0}" != 1 ]]; then
 echo "== one agent process: $N networks x $P ports"
 "$ROOT/bench/Qdhcp.AgentScale/bin/Release/net10.0/qdhcp-agent-scale" "$N" "$P" "$WORK/agent-state"
+fi
 
 echo "== $N dnsmasq processes, each in its own namespace with $P hosts"
 DNSMASQ=$(command -v dnsmasq)
@@ -40,7 +41,7 @@ for i in $(seq 1 "$N"); do
   for p in $(seq 1 "$P"); do printf 'fa:16:3e:%02x:%02x:%02x,host-10-60-0-%d.openstacklocal,10.60.0.%d\n' $((i / 256 % 256)) $((i % 256)) "$p" $((100 + p)) $((100 + p)); done > "$d/host"
   printf 'tag:subnet-x,option:router,10.60.0.1\ntag:subnet-x,option:dns-server,10.60.0.53' > "$d/opts"
   : > "$d/leases"
-  printf 'link set lo up\nlink add ns-dm type dummy\naddr add 10.60.0.2/24 dev ns-dm\nlink set ns-dm up\n' | ip -n "$ns" -batch -
+  printf 'link set lo up\nlink add ns-dm type veth peer name ns-dm-peer\naddr add 10.60.0.2/24 dev ns-dm\nlink set ns-dm up\n' | ip -n "$ns" -batch -
   # The command line Neutron's agent runs (neutron-samples/README.md), with this namespace's files.
   ip netns exec "$ns" "$DNSMASQ" --no-hosts --no-resolv --pid-file="$d/pid" --dhcp-hostsfile="$d/host" \
     --dhcp-optsfile="$d/opts" --dhcp-leasefile="$d/leases" --dhcp-match=set:ipxe,175 --dhcp-userclass=set:ipxe6,iPXE \
