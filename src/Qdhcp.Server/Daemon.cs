@@ -59,6 +59,37 @@ public static class Daemon
         return 1;
     }
 
+    /// <summary>
+    /// Takes an exclusive lock on <c>&lt;pid-file&gt;.lock</c> for the life of the process (flock, released by the kernel
+    /// when the process ends, even by SIGKILL). Null and no error when there is no pid file; an error when another
+    /// server holds the lock.
+    /// </summary>
+    public static FileStream? TryLockInstance(string? pidFile, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrEmpty(pidFile))
+        {
+            return null;
+        }
+
+        string lockPath = pidFile + ".lock";
+        try
+        {
+            // FileShare.None is an exclusive flock on Linux.
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            error = $"another qdhcp serve already serves with --pid-file={pidFile} (it holds {lockPath}); not starting a second one";
+            return null;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error = $"cannot create {lockPath}: {e.Message}";
+            return null;
+        }
+    }
+
     /// <summary>Child side, at start: a session of its own, so the caller's process group signals do not reach it.</summary>
     public static void DetachFromSession() => _ = Libc.setsid();
 

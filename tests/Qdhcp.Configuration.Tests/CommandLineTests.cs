@@ -269,3 +269,23 @@ public class CommandLineTests
         }
     }
 }
+
+public class NeutronProbeTests
+{
+    [Fact]
+    public void Parse_NeutronTagProbe_TestOnlyAndNoError()
+    {
+        // Neutron's agent runs `dnsmasq --test --dhcp-host=tag:foo` to learn whether host lines take tags.
+        DnsmasqCommandLineResult result = DnsmasqCommandLine.Parse(["--test", "--dhcp-host=tag:foo"]);
+        Assert.True(result.Success);
+        Assert.True(result.Options.TestOnly);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Severity is ConfigSeverity.Error or ConfigSeverity.Fatal);
+    }
+
+    [Fact]
+    public void Parse_Version_ShowVersion()
+    {
+        Assert.True(DnsmasqCommandLine.Parse(["--version"]).Options.ShowVersion);
+        Assert.True(DnsmasqCommandLine.Parse(["-v"]).Options.ShowVersion);
+    }
+}

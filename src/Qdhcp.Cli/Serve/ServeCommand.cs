@@ -30,6 +30,25 @@ internal static class ServeCommand
         }
 
         DnsmasqOptions options = parsed.Options;
+        if (options.ShowVersion)
+        {
+            // Neutron's sanity check reads dnsmasq's version with `version (\d+\.\d+)`: we answer as the dnsmasq we replace.
+            Console.WriteLine($"qdhcp serve {typeof(ServeCommand).Assembly.GetName().Version?.ToString(3)}, dnsmasq version 2.90 compatible");
+            return 0;
+        }
+
+        if (options.TestOnly)
+        {
+            DnsmasqLoadResult test = DnsmasqConfigurationLoader.Load(options);
+            foreach (ConfigDiagnostic diagnostic in test.Diagnostics.Where(d => d.Severity != ConfigSeverity.Info))
+            {
+                Console.Error.WriteLine($"qdhcp serve: {diagnostic}");
+            }
+
+            Console.WriteLine(test.Success ? "dnsmasq: syntax check OK." : "dnsmasq: syntax check failed.");
+            return test.Success ? 0 : 1;
+        }
+
         bool foreground = options.KeepInForeground || options.NoDaemon;
         if (!foreground && !Daemon.IsChild)
         {
@@ -51,6 +70,15 @@ internal static class ServeCommand
         if (Daemon.IsChild)
         {
             Daemon.DetachFromSession();
+        }
+
+        // One server per pid file: Neutron's process monitor can start a second one for a network while the first
+        // is still starting (before its pid file exists). The second finds the lock held and leaves.
+        using FileStream? instanceLock = Daemon.TryLockInstance(options.PidFile, out string? lockError);
+        if (lockError is not null)
+        {
+            Console.Error.WriteLine($"qdhcp serve: {lockError}");
+            return 1;
         }
 
         using ILoggerFactory loggerFactory = LoggerFactory.Create(logging =>

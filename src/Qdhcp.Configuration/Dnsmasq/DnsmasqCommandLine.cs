@@ -295,6 +295,8 @@ public static class DnsmasqCommandLine
                 case "quiet-dhcp": o = o with { QuietDhcp = true }; break;
                 case "log-queries": o = o with { LogQueries = true }; break;
                 case "log-dhcp": o = o with { LogDhcp = true }; break;
+                case "test": o = o with { TestOnly = true }; break;
+                case "version": o = o with { ShowVersion = true }; break;
                 case "keep-in-foreground": o = o with { KeepInForeground = true }; break;
                 case "no-daemon": o = o with { NoDaemon = true }; break;
                 case "conf-file": break;

@@ -235,6 +235,13 @@ public sealed record DnsmasqHostsFile(IReadOnlyList<DnsmasqHostEntry> Entries, I
             return Fail($"'{field}' is not a MAC address, an IPv4 address, a lease time or a host name");
         }
 
+        if (macs.Count == 0 && clientId is null && hostName is null && (setTags.Count > 0 || requiredTags.Count > 0) && address is null)
+        {
+            // `--dhcp-host=tag:foo` is what Neutron's agent probes dnsmasq with (`dnsmasq --test --dhcp-host=tag:foo`);
+            // a line of tags only names no client, so it has no effect here.
+            return LineResult<DnsmasqHostEntry>.Ignored("a host line with only tags names no client; ignored");
+        }
+
         if (macs.Count == 0 && clientId is null && hostName is null)
         {
             return Fail("the line names no client: give a MAC address, id:<client-id> or a host name");

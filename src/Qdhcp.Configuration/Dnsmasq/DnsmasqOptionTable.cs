@@ -75,6 +75,8 @@ public static class DnsmasqOptionTable
         // Process and files.
         new("conf-file", 'C', Opt, Yes, "read more options from a file; empty or /dev/null means none (qdhcp never reads /etc/dnsmasq.conf by default)", Repeatable: true, ShortValue: true),
         new("pid-file", 'x', Opt, Yes, "write the server's pid here (Neutron's liveness check reads it)", ShortValue: true),
+        new("test", null, No, Yes, "check the command line and the files it names, print \"dnsmasq: syntax check OK.\" and exit 0, or exit 1 naming the problems"),
+        new("version", 'v', No, Yes, "print the version (\"qdhcp ..., dnsmasq version 2.90 compatible\", which Neutron's sanity check parses) and exit"),
         new("keep-in-foreground", 'k', No, Yes, "stay in the foreground; without it (or -d) qdhcp detaches like dnsmasq once it serves"),
         new("no-daemon", 'd', No, Yes, "stay in the foreground and log to stderr"),
         new("user", 'u', Req, Ign, "privileges are dropped by the service manager, not by qdhcp"),

@@ -103,6 +103,12 @@ public sealed record DnsmasqOptions
 
     public bool NoDaemon { get; init; }
 
+    /// <summary><c>--test</c>: check the configuration and exit.</summary>
+    public bool TestOnly { get; init; }
+
+    /// <summary><c>--version</c>: print the version and exit.</summary>
+    public bool ShowVersion { get; init; }
+
     /// <summary>Options given that have no effect (<see cref="DnsmasqOptionStatus.AcceptedIgnored"/>).</summary>
     public IReadOnlyList<IgnoredOption> Ignored { get; init; } = [];
 
