@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.Versioning;
+using Qdhcp.Cli.Agent;
 using Qdhcp.Cli.Client;
 using Qdhcp.Cli.Demo;
 using Qdhcp.Cli.Serve;
@@ -24,6 +25,7 @@ public static class Program
         Command serve = new("serve", "Serve DHCP for one network. Takes dnsmasq's options by their dnsmasq names, e.g. the command line Neutron's DHCP agent builds: qdhcp serve --no-hosts --dhcp-hostsfile=DIR/host --dhcp-optsfile=DIR/opts --dhcp-range=set:tag0,10.10.10.0,static,120s ... See README \"dnsmasq options\".");
         root.Subcommands.Add(serve);
         root.Subcommands.Add(SeedDemo.CreateCommand());
+        root.Subcommands.Add(AgentCommand.Create());
         foreach (Command client in ClientCommands.Create())
         {
             root.Subcommands.Add(client);

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Qdhcp.Agent.Linux.Hosting;
+using Qdhcp.Agent.Linux.Plumbing;
+using Qdhcp.Api;
+using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Engine.Leases;
+using Qdhcp.Store.Sqlite;
+using Qdhcp.Transport.Interop;
+
+namespace Qdhcp.Cli.Agent;
+
+/// <summary>
+/// <c>qdhcp agent</c>: the agent role in one process. The SQLite store in the state directory, every network's
+/// namespace, DHCP port and server (resynced with the machine at start), and the REST API on <c>--listen</c>.
+/// </summary>
+internal static class AgentCommand
+{
+    public static Command Create()
+    {
+        Option<string> stateDir = new("--state-dir") { Description = "Where the SQLite store (qdhcp.db) and the record of owned namespaces live.", DefaultValueFactory = _ => "/var/lib/qdhcp" };
+        Option<string> listen = new("--listen") { Description = "Address and port of the REST API; a token is required when it is not loopback.", DefaultValueFactory = _ => AgentApiOptions.DefaultListen };
+        Option<string?> tokenFile = new("--token-file") { Description = $"A file whose first line is the API token (else ${AgentApiOptions.TokenEnvironmentVariable})." };
+        Option<bool> logDhcp = new("--log-dhcp") { Description = "Log every DHCP request and what was done with it." };
+        Command agent = new("agent", "Run the agent: networks, subnets and ports from the store, each network served in its own qdhcp-<id> namespace by this one process, and the Neutron-shaped REST API. Needs root.")
+        {
+            stateDir, listen, tokenFile, logDhcp,
+        };
+        agent.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stateDir)!, result.GetValue(listen)!, result.GetValue(tokenFile), result.GetValue(logDhcp), cancellationToken));
+        return agent;
+    }
+
+    private static async Task<int> RunAsync(string stateDir, string listen, string? tokenFile, bool logDhcp, CancellationToken cancellationToken)
+    {
+        if (Libc.geteuid() != 0)
+        {
+            Console.Error.WriteLine("qdhcp agent needs root: it creates namespaces, bridges and veth pairs (CAP_NET_ADMIN), enters namespaces (CAP_SYS_ADMIN) and sends raw frames (CAP_NET_RAW).");
+            return 2;
+        }
+
+        using ILoggerFactory loggerFactory = LoggerFactory.Create(logging =>
+        {
+            logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+            logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        });
+        ILogger logger = loggerFactory.CreateLogger("qdhcp.agent");
+
+        string? token;
+        try
+        {
+            Directory.CreateDirectory(stateDir);
+            token = await AgentApiOptions.LoadTokenAsync(tokenFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"qdhcp agent: {e.Message}");
+            return 1;
+        }
+
+        await using SqliteNetworkStore store = new(Path.Combine(stateDir, "qdhcp.db"));
+        await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        LinuxPlumbing plumbing = new(stateDir, new BridgePerNetworkSegmentDriver(), loggerFactory.CreateLogger("qdhcp.plumbing"));
+        await using AgentRuntime runtime = new(store, plumbing, new AgentRuntimeOptions { LogEachRequest = logDhcp }, loggerFactory);
+        await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (runtime.LastResync is { } resync)
+        {
+            logger.LogInformation("Resync: {Networks} networks, {Changed} changed, {Untouched} untouched, {Removed} removed in {Seconds:F1} s", resync.Networks, resync.Changed, resync.Untouched, resync.Removed, resync.Total.TotalSeconds);
+        }
+
+        WebApplication app;
+        try
+        {
+            app = await AgentApiHost.BuildAsync(
+                new AgentApiOptions { Listen = listen, Token = token, ConfigureBuilder = builder => builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning) },
+                store,
+                new RuntimeView(runtime)).ConfigureAwait(false);
+        }
+        catch (AgentApiConfigurationException e)
+        {
+            Console.Error.WriteLine($"qdhcp agent: {e.Message}");
+            return 2;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("API on {Uri}", AgentApiHost.GetListenUri(app));
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The runtime as the API sees it.</summary>
+    private sealed class RuntimeView(AgentRuntime runtime) : IAgentRuntimeView
+    {
+        public IReadOnlyList<LeaseRecord>? GetLeases(string networkId) => runtime.GetLeases(networkId);
+
+        public IReadOnlyDictionary<string, Dhcp4Counters> GetCounters() => runtime.GetCounters();
+
+        public AgentHealth GetHealth()
+        {
+            (bool healthy, string status, int served) = runtime.GetHealth();
+            return new AgentHealth(healthy, status, served);
+        }
+    }
+}
