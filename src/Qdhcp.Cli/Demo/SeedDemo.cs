@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Qdhcp.Transport.Interop;
 
 namespace Qdhcp.Cli.Demo;
 
@@ -38,26 +37,22 @@ internal sealed class SeedDemo
 
     public static Command CreateCommand()
     {
-        Command demo = new("demo", "Reproduce the seed: a qdhcp-<uuid> namespace serving the seed's hosts file with `qdhcp serve`, a VM namespace running ISC dhclient, the exchange as tcpdump shows it, the VM's address and a ping. Needs root. Cleans up after itself.");
-        demo.SetAction(async (_, cancellationToken) => await new SeedDemo().RunAsync(cancellationToken).ConfigureAwait(false));
+        Option<bool> agent = new("--agent") { Description = "The seed through the agent instead: `qdhcp agent` as a child process, the network, subnet and VM port made through its API, then a second VM port added live." };
+        Command demo = new("demo", "Reproduce the seed: a qdhcp-<uuid> namespace serving the seed's hosts file with `qdhcp serve`, a VM namespace running ISC dhclient, the exchange as tcpdump shows it, the VM's address and a ping. With --agent, the same through `qdhcp agent` and its API. Needs root. Cleans up after itself.")
+        {
+            agent,
+        };
+        demo.SetAction(async (result, cancellationToken) => result.GetValue(agent)
+            ? await new AgentDemo().RunAsync(cancellationToken).ConfigureAwait(false)
+            : await new SeedDemo().RunAsync(cancellationToken).ConfigureAwait(false));
         return demo;
     }
 
     private async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        if (Libc.geteuid() != 0)
+        if (!DemoKit.CheckPrerequisites("qdhcp demo", "it creates network namespaces, a bridge and veth pairs (CAP_NET_ADMIN) and serves DHCP on port 67."))
         {
-            Console.Error.WriteLine("qdhcp demo needs root: it creates network namespaces, a bridge and veth pairs (CAP_NET_ADMIN) and serves DHCP on port 67. Run it as root (sudo).");
             return 2;
-        }
-
-        foreach (string tool in new[] { "ip", "dhclient" })
-        {
-            if (!Shell.Exists(tool))
-            {
-                Console.Error.WriteLine($"qdhcp demo needs '{tool}' (apt-get install {(tool == "ip" ? "iproute2" : "isc-dhcp-client")}).");
-                return 2;
-            }
         }
 
         try
@@ -119,10 +114,9 @@ internal sealed class SeedDemo
     private async Task RunExchangeAsync(CancellationToken cancellationToken)
     {
         List<string> capture = [];
-        if (Shell.Exists("tcpdump"))
+        if (await DemoKit.StartCaptureAsync(_dhcpNamespace, _tap, capture, cancellationToken).ConfigureAwait(false) is { } tcpdump)
         {
-            _started.Add(Shell.Start("ip", ["netns", "exec", _dhcpNamespace, "tcpdump", "-n", "-l", "-i", _tap, "udp port 67 or udp port 68"], capture));
-            await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
+            _started.Add(tcpdump);
         }
 
         string pidFile = Path.Combine(_stateDirectory, "pid");
@@ -137,50 +131,21 @@ internal sealed class SeedDemo
             "--conf-file=", "--domain=openstacklocal",
         ];
         Step($"ip netns exec {_dhcpNamespace} qdhcp serve {string.Join(' ', seedCommandLine)}");
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the qdhcp executable");
-        List<string> serveCommand = ["netns", "exec", _dhcpNamespace, self];
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            serveCommand.Add(Environment.GetCommandLineArgs()[0]);
-        }
+        List<string> serveCommand = ["netns", "exec", _dhcpNamespace, .. DemoKit.SelfCommand()];
 
         // Without -k the server detaches like dnsmasq and this returns once it serves; its pid is in the pid file.
         await Shell.RunAsync("ip", [.. serveCommand, "serve", .. seedCommandLine]).ConfigureAwait(false);
         Console.WriteLine($"  server pid {(await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim()}");
 
-        string script = Path.Combine(_stateDirectory, "dhclient-script");
-        await File.WriteAllTextAsync(script, DhclientScript, cancellationToken).ConfigureAwait(false);
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string script = await DemoKit.WriteDhclientScriptAsync(_stateDirectory, cancellationToken).ConfigureAwait(false);
         Step($"ip netns exec {_vmNamespace} dhclient -4 -d -1 eth0   (with a script of ours, so /etc/resolv.conf is left alone)");
         List<string> dhclientOutput = [];
-        _started.Add(Shell.Start("ip", ["netns", "exec", _vmNamespace, "dhclient", "-4", "-d", "-1", "-v", "-sf", script,
-            "-lf", Path.Combine(_stateDirectory, "dhclient.leases"), "-pf", Path.Combine(_stateDirectory, "dhclient.pid"), "eth0"], dhclientOutput));
-
-        string addresses = string.Empty;
-        Stopwatch waited = Stopwatch.StartNew();
-        while (!addresses.Contains(VmAddress, StringComparison.Ordinal))
-        {
-            if (waited.Elapsed > TimeSpan.FromSeconds(20))
-            {
-                lock (dhclientOutput)
-                {
-                    throw new TimeoutException($"the VM got no address in 20 s. dhclient said:\n{string.Join('\n', dhclientOutput)}");
-                }
-            }
-
-            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-            addresses = (await Shell.IpAsync("-n", _vmNamespace, "-4", "addr", "show", "dev", "eth0").ConfigureAwait(false)).Output;
-        }
+        _started.Add(DemoKit.StartDhclient(_vmNamespace, script, _stateDirectory, string.Empty, dhclientOutput));
+        string addresses = await DemoKit.WaitForAddressAsync(_vmNamespace, VmAddress, dhclientOutput, cancellationToken).ConfigureAwait(false);
 
         await Task.Delay(500, cancellationToken).ConfigureAwait(false);
         Step("On the wire (tcpdump -n in the DHCP namespace):");
-        lock (capture)
-        {
-            foreach (string line in capture.Where(l => l.Contains("BOOTP", StringComparison.Ordinal)))
-            {
-                Console.WriteLine($"  {line}");
-            }
-        }
+        DemoKit.PrintCapture(capture);
 
         Step($"The VM's address and routes (ip netns exec {_vmNamespace} ip addr / ip route):");
         Console.WriteLine(Indent(addresses));
@@ -209,19 +174,7 @@ internal sealed class SeedDemo
             }
         }
 
-        foreach (Process process in _started)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            process.Dispose();
-        }
+        DemoKit.StopAll(_started);
 
         foreach (string ns in _namespaces.AsEnumerable().Reverse())
         {
@@ -234,21 +187,7 @@ internal sealed class SeedDemo
         }
     }
 
-    private static void Step(string text) => Console.WriteLine($"==> {text}");
+    private static void Step(string text) => DemoKit.Step(text);
 
-    private static string Indent(string text) => string.Join('\n', text.TrimEnd().Split('\n').Select(l => "  " + l));
-
-    /// <summary>A dhclient-script of our own: configures only the VM namespace's interface, never /etc/resolv.conf or the host name.</summary>
-    private const string DhclientScript = """
-        #!/bin/sh
-        case "$reason" in
-          BOUND|RENEW|REBIND|REBOOT)
-            ip -4 addr flush dev "$interface"
-            ip addr add "$new_ip_address/$new_subnet_mask" dev "$interface"
-            [ -n "$new_interface_mtu" ] && ip link set dev "$interface" mtu "$new_interface_mtu"
-            for router in $new_routers; do ip route replace default via "$router" dev "$interface"; break; done
-            ;;
-        esac
-        exit 0
-        """;
+    private static string Indent(string text) => DemoKit.Indent(text);
 }
