@@ -6,7 +6,7 @@ using Qdhcp.Wire.Primitives;
 namespace Qdhcp.Engine.Tests;
 
 /// <summary>
-/// The network of /work/shared/captures/README.md, as Neutron configures dnsmasq for it: one static range
+/// The network of ../shared/captures/README.md, as Neutron configures dnsmasq for it: one static range
 /// <c>set:tag0,10.10.10.0,static,120s</c> (no netmask: taken from the interface), three hosts, the tag0 options,
 /// MTU forced, domain openstacklocal, lease-max 256.
 /// </summary>

@@ -490,7 +490,7 @@ public sealed class Vm(NetworkLab lab, string ns, MacAddress mac)
     public override string ToString() => $"{Namespace} ({Mac})";
 }
 
-/// <summary>The captures README's configuration (see /work/shared/captures/README.md).</summary>
+/// <summary>The captures README's configuration (see ../shared/captures/README.md).</summary>
 public static class Seeds
 {
     public static readonly MacAddress Mac2 = MacAddress.Parse("fa:16:3e:fe:c7:87");
@@ -518,7 +518,7 @@ public static class Seeds
 }
 
 /// <summary>
-/// The network recorded under a real Neutron (see /work/shared/neutron-samples/README.md): 10.77.0.0/24, DHCP port
+/// The network recorded under a real Neutron (see ../shared/neutron-samples/README.md): 10.77.0.0/24, DHCP port
 /// 10.77.0.10, two ports, router 10.77.0.1 and DNS 10.77.0.53 in the opts file (which has no trailing newline).
 /// </summary>
 public static class NeutronSamples
