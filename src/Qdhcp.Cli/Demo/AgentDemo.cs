@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Qdhcp.Cli.Client;
 
@@ -42,6 +43,12 @@ internal sealed class AgentDemo
             return 2;
         }
 
+        // Ctrl-C, SIGTERM and SIGHUP clean up (the runtime's default would end the process on the spot).
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using PosixSignalRegistration onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
+        using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        cancellationToken = stop.Token;
         try
         {
             await StartAgentAsync(cancellationToken).ConfigureAwait(false);
@@ -66,6 +73,12 @@ internal sealed class AgentDemo
         finally
         {
             await CleanUpAsync().ConfigureAwait(false);
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
         }
     }
 
