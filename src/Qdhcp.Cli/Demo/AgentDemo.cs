@@ -43,12 +43,8 @@ internal sealed class AgentDemo
             return 2;
         }
 
-        // Ctrl-C, SIGTERM and SIGHUP clean up (the runtime's default would end the process on the spot).
-        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using PosixSignalRegistration onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
-        using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        cancellationToken = stop.Token;
+        using DemoKit.SignalScope signals = DemoKit.StopOnSignals(cancellationToken);
+        cancellationToken = signals.Token;
         try
         {
             await StartAgentAsync(cancellationToken).ConfigureAwait(false);
@@ -75,11 +71,6 @@ internal sealed class AgentDemo
             await CleanUpAsync().ConfigureAwait(false);
         }
 
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
     }
 
     private async Task StartAgentAsync(CancellationToken cancellationToken)

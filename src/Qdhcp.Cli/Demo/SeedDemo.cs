@@ -50,6 +50,8 @@ internal sealed class SeedDemo
 
     private async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        using DemoKit.SignalScope signals = DemoKit.StopOnSignals(cancellationToken);
+        cancellationToken = signals.Token;
         if (!DemoKit.CheckPrerequisites("qdhcp demo", "it creates network namespaces, a bridge and veth pairs (CAP_NET_ADMIN) and serves DHCP on port 67."))
         {
             return 2;

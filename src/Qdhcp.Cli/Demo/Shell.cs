@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 
 namespace Qdhcp.Cli.Demo;
@@ -68,6 +69,43 @@ internal static class Shell
 /// <summary>What both demos (<c>qdhcp demo</c> and <c>qdhcp demo --agent</c>) share: checks, this executable, dhclient in a VM namespace, output.</summary>
 internal static class DemoKit
 {
+    /// <summary>
+    /// Ctrl-C, SIGTERM and SIGHUP cancel the returned scope's token instead of ending the process on the spot
+    /// (the runtime's default), so a demo always gets to clean up its namespaces, bridge and processes.
+    /// </summary>
+    public static SignalScope StopOnSignals(CancellationToken cancellationToken) => new(cancellationToken);
+
+    /// <summary>A linked token that the termination signals cancel; dispose to restore the default handling.</summary>
+    public sealed class SignalScope : IDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly PosixSignalRegistration[] _registrations;
+
+        internal SignalScope(CancellationToken cancellationToken)
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _registrations = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(signal => PosixSignalRegistration.Create(signal, Stop))];
+        }
+
+        public CancellationToken Token => _stop.Token;
+
+        public void Dispose()
+        {
+            foreach (PosixSignalRegistration registration in _registrations)
+            {
+                registration.Dispose();
+            }
+
+            _stop.Dispose();
+        }
+
+        private void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            _stop.Cancel();
+        }
+    }
+
     /// <summary>A dhclient-script of our own: configures only the VM namespace's interface, never /etc/resolv.conf or the host name.</summary>
     public const string DhclientScript = """
         #!/bin/sh
