@@ -173,7 +173,7 @@ public sealed class DhcpServeHost
         return server;
     }
 
-    private uint Serial() => (uint)_time.GetUtcNow().ToUnixTimeSeconds();
+    private uint Serial() => DnsZoneBuilder.Serial(_time);
 
     /// <summary>
     /// Writes the lease file behind the packet path: woken by a change, at most every 100 ms, and once more at

@@ -2,6 +2,7 @@ using System.Net;
 using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Dns;
 using Qdhcp.Engine.Model;
+using Qdhcp.Transport.Dns;
 
 namespace Qdhcp.Server;
 
@@ -9,20 +10,14 @@ namespace Qdhcp.Server;
 public static class DnsZones
 {
     /// <summary>
-    /// Every host with a name and an IPv4 address (its name, and name.domain; PTR to the FQDN), then every
+    /// The configuration's hosts (<see cref="DnsZoneBuilder"/>, shared with the agent), then every
     /// <c>--addn-hosts</c> line (each name; PTR to the line's first name). Earlier entries win the PTR of an address.
     /// </summary>
-    public static DnsZone Build(Dhcp4Configuration configuration, IReadOnlyList<HostsFileEntry>? addnHosts, uint serial)
-    {
-        List<DnsHostName> names = [];
-        foreach (Reservation reservation in configuration.Reservations)
-        {
-            if (reservation is { Ignore: false, HostName: { Length: > 0 } hostName, Address: { } address })
-            {
-                names.Add(new DnsHostName(hostName, address.ToIPAddress(), Canonical: true));
-            }
-        }
+    public static DnsZone Build(Dhcp4Configuration configuration, IReadOnlyList<HostsFileEntry>? addnHosts, uint serial) =>
+        DnsZoneBuilder.Build(configuration, AddnHostNames(addnHosts), serial);
 
+    private static IEnumerable<DnsHostName> AddnHostNames(IReadOnlyList<HostsFileEntry>? addnHosts)
+    {
         foreach (HostsFileEntry entry in addnHosts ?? [])
         {
             if (!IPAddress.TryParse(entry.Address, out IPAddress? ip))
@@ -32,10 +27,8 @@ public static class DnsZones
 
             for (int i = 0; i < entry.Names.Count; i++)
             {
-                names.Add(new DnsHostName(entry.Names[i], ip, Canonical: i == 0));
+                yield return new DnsHostName(entry.Names[i], ip, Canonical: i == 0);
             }
         }
-
-        return DnsZone.Build(configuration.Domain, names, serial);
     }
 }

@@ -24,6 +24,13 @@ public sealed record AgentRuntimeOptions(string AgentHostId = "qdhcp")
 
     /// <summary><c>--log-dhcp</c> for every network.</summary>
     public bool LogEachRequest { get; init; }
+
+    /// <summary>
+    /// Every network's DNS responder (on the DHCP port's addresses, port 53, UDP and TCP): its upstreams, by default
+    /// none (names outside the network's zone are REFUSED). Null turns DNS off (then also build configurations with
+    /// <see cref="NetworkDhcpSettings.DnsEnabled"/> false, so DHCP does not announce the DHCP port as DNS server).
+    /// </summary>
+    public NetworkDnsOptions? Dns { get; init; } = new([]);
 }
 
 /// <summary>What the last full resync did, and how long it took.</summary>
@@ -38,7 +45,7 @@ public sealed record ResyncReport(int Networks, int Changed, int Untouched, int 
 ///   whose plumbing is already right at once (renewals are answered before anything else is done), applies the
 ///   plan (missing namespaces, ports and bridges made; stale ones this agent owns removed), then opens the rest.</item>
 /// <item>Then every <see cref="INetworkStore.Changed"/> re-reads that network and applies it: the engine's
-///   configuration is swapped (a port created, changed or deleted is served by the next reply); a deleted port's
+///   configuration and the DNS zone are swapped (a port created, changed or deleted is served by the next reply); a deleted port's
 ///   leases are released in-process; the plumbing is planned and applied only when the DHCP port or the subnets
 ///   changed; the DHCP port is created when the network gets its first DHCP-enabled subnet; a deleted network's
 ///   sockets are closed and its namespace removed.</item>
@@ -151,6 +158,9 @@ public sealed class AgentRuntime : IAsyncDisposable
 
     /// <summary>Every served network's packet counters, by network id.</summary>
     public IReadOnlyDictionary<string, Dhcp4Counters> GetCounters() => _hosts.ToDictionary(h => h.Key, h => h.Value.Engine.Counters, StringComparer.Ordinal);
+
+    /// <summary>The DNS zone a served network answers from now (tests and diagnostics; null when not served or DNS is off).</summary>
+    public Qdhcp.Dns.DnsZone? GetDnsZone(string networkId) => _hosts.TryGetValue(networkId, out NetworkHost? host) ? host.DnsZone : null;
 
     /// <summary>The engine of a served network (tests and diagnostics).</summary>
     public Dhcp4Engine? GetEngine(string networkId) => _hosts.TryGetValue(networkId, out NetworkHost? host) ? host.Engine : null;
@@ -384,7 +394,7 @@ public sealed class AgentRuntime : IAsyncDisposable
         // Leases of MACs that no longer have a port here were released while the agent was away: drop them.
         HashSet<(string, string)> reserved = [.. desired.Ports.Values.SelectMany(p => p.FixedIps.Select(f => (p.MacAddress.ToLowerInvariant(), f.IpAddress)))];
         IEnumerable<LeaseRecord> kept = leases.Where(l => reserved.Contains((l.Mac.ToString().ToLowerInvariant(), l.Address.ToString())));
-        NetworkHost host = new(desired.Network.Id, desired.Plumbing.Namespace, desired.Configuration, kept, _loggerFactory, _time, _leaseWriter.Changed, _options.LogEachRequest);
+        NetworkHost host = new(desired.Network.Id, desired.Plumbing.Namespace, desired.Configuration, kept, _loggerFactory, _time, _leaseWriter.Changed, _options.LogEachRequest, _options.Dns);
         if (!_hosts.TryAdd(desired.Network.Id, host))
         {
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -1,18 +1,30 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Qdhcp.Agent.Linux.Namespaces;
+using Qdhcp.Dns;
 using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Engine.Model;
 using Qdhcp.Transport.Dhcp4;
+using Qdhcp.Transport.Dns;
 using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Agent.Linux.Hosting;
+
+/// <summary>How each network's DNS responder behaves (the same for every network of the agent).</summary>
+/// <param name="Upstreams">Where names outside the network's zone are forwarded (for clients on its subnets); none: REFUSED.</param>
+/// <param name="StrictOrder">Try the upstreams one after the other (dnsmasq's <c>--strict-order</c>) rather than all at once.</param>
+/// <param name="LogQueries">Log every query (<c>--log-queries</c>).</param>
+/// <param name="Port">The DNS port (53; tests may pick another).</param>
+public sealed record NetworkDnsOptions(IReadOnlyList<IPEndPoint> Upstreams, bool StrictOrder = false, bool LogQueries = false, int Port = 53);
 
 /// <summary>
 /// The DHCP server of one network inside the agent: the same <see cref="Dhcp4Engine"/> as <c>qdhcp serve</c>, its
 /// sockets opened inside the network's namespace <c>qdhcp-&lt;id&gt;</c>, its leases loaded from the store at start
 /// and written behind to it. No process of its own: every network's host lives in the agent's process, its
 /// receive loops on the thread pool.
+/// Unless DNS is off, also the network's DNS responder (as <c>qdhcp serve</c>'s): UDP and TCP on every address of
+/// the DHCP port, inside the namespace, its zone built from the same configuration as the engine's and swapped with it.
 /// </summary>
 public sealed class NetworkHost : IAsyncDisposable
 {
@@ -20,6 +32,10 @@ public sealed class NetworkHost : IAsyncDisposable
     private static readonly InterfaceFilter DhcpPortFilter = new(["tap*"], ["lo"]);
 
     private readonly Dhcp4SocketServer _sockets;
+    private readonly DnsResponder? _dns;
+    private readonly DnsSocketServer? _dnsSockets;
+    private readonly TimeProvider _time;
+    private readonly Lock _reloadGate = new();
     private readonly ILogger _logger;
     private int _disposed;
 
@@ -27,9 +43,11 @@ public sealed class NetworkHost : IAsyncDisposable
     /// <param name="configuration">What to serve (built from the store's network, subnets and ports).</param>
     /// <param name="leases">The leases on record for the network (the last write-behind).</param>
     /// <param name="leasesChanged">Called (on a receive loop) after a request changed the lease table.</param>
+    /// <param name="dns">The DNS responder's settings; null: no DNS.</param>
     public NetworkHost(string networkId, string netnsName, Dhcp4Configuration configuration, IEnumerable<LeaseRecord> leases,
-        ILoggerFactory loggerFactory, TimeProvider time, Action<NetworkHost>? leasesChanged = null, bool logEachRequest = false)
+        ILoggerFactory loggerFactory, TimeProvider time, Action<NetworkHost>? leasesChanged = null, bool logEachRequest = false, NetworkDnsOptions? dns = null)
     {
+        _time = time;
         NetworkId = networkId;
         Namespace = netnsName;
         _logger = loggerFactory.CreateLogger("qdhcp.agent.network");
@@ -41,6 +59,13 @@ public sealed class NetworkHost : IAsyncDisposable
             LogEachRequest = logEachRequest,
             Scope = new NamespaceSocketScope(netnsName),
         };
+        if (dns is not null)
+        {
+            NamespaceSocketScope scope = new(netnsName);
+            _dns = new DnsResponder(DnsZoneBuilder.Build(configuration, null, DnsZoneBuilder.Serial(time)), new DnsResponderOptions(CanForward: dns.Upstreams.Count > 0));
+            DnsForwarder? forwarder = dns.Upstreams.Count > 0 ? new DnsForwarder(dns.Upstreams, dns.StrictOrder) { Scope = scope } : null;
+            _dnsSockets = new DnsSocketServer(_dns, forwarder, DhcpPortFilter, dns.Port, time, loggerFactory.CreateLogger("qdhcp.dns"), dns.LogQueries) { Scope = scope };
+        }
     }
 
     public string NetworkId { get; }
@@ -48,6 +73,12 @@ public sealed class NetworkHost : IAsyncDisposable
     public string Namespace { get; }
 
     public Dhcp4Engine Engine { get; }
+
+    /// <summary>The zone DNS answers from now (null when DNS is off).</summary>
+    public DnsZone? DnsZone => _dns?.Zone;
+
+    /// <summary>The addresses DNS is served on now (the DHCP port's).</summary>
+    public IReadOnlyList<IPv4Address> DnsAddresses => _dnsSockets?.Addresses ?? [];
 
     /// <summary>The interfaces served now (the DHCP port, once plumbed).</summary>
     public IReadOnlyList<ServerInterface> Interfaces => _sockets.Interfaces;
@@ -59,6 +90,11 @@ public sealed class NetworkHost : IAsyncDisposable
     public IReadOnlyList<string> RefreshInterfaces()
     {
         IReadOnlyList<string> errors = _sockets.Refresh();
+        if (_dnsSockets is not null)
+        {
+            errors = [.. errors, .. _dnsSockets.Refresh()];
+        }
+
         foreach (string error in errors)
         {
             AgentLog.SocketError(_logger, NetworkId, error);
@@ -67,8 +103,23 @@ public sealed class NetworkHost : IAsyncDisposable
         return errors;
     }
 
-    /// <summary>Swaps in a new configuration: the next reply uses it; leases are kept.</summary>
-    public void Reload(Dhcp4Configuration configuration) => Engine.Reload(Dhcp4NetworkSnapshot.Compile(configuration));
+    /// <summary>
+    /// Swaps in a new configuration: the next reply uses it, DHCP and DNS (the zone is rebuilt from it: a renamed,
+    /// re-addressed or deleted port answers its new name, or nothing, at once); leases are kept.
+    /// </summary>
+    public void Reload(Dhcp4Configuration configuration)
+    {
+        lock (_reloadGate)
+        {
+            Engine.Reload(Dhcp4NetworkSnapshot.Compile(configuration));
+            if (_dns is not null)
+            {
+                // The serial must grow with every change (SOA in negative answers); seconds alone may repeat.
+                uint serial = Math.Max(DnsZoneBuilder.Serial(_time), _dns.Zone.Serial + 1);
+                _dns.Zone = DnsZoneBuilder.Build(configuration, null, serial);
+            }
+        }
+    }
 
     /// <summary>
     /// Drops the leases a deleted (or re-addressed) port held, in-process: what Neutron's agent does with
@@ -93,6 +144,10 @@ public sealed class NetworkHost : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _sockets.DisposeAsync().ConfigureAwait(false);
+            if (_dnsSockets is not null)
+            {
+                await _dnsSockets.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,6 +9,7 @@ using Qdhcp.Api;
 using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Store.Sqlite;
+using Qdhcp.Transport.Dns;
 using Qdhcp.Transport.Interop;
 
 namespace Qdhcp.Cli.Agent;
@@ -24,16 +26,31 @@ internal static class AgentCommand
         Option<string> listen = new("--listen") { Description = "Address and port of the REST API; a token is required when it is not loopback.", DefaultValueFactory = _ => AgentApiOptions.DefaultListen };
         Option<string?> tokenFile = new("--token-file") { Description = $"A file whose first line is the API token (else ${AgentApiOptions.TokenEnvironmentVariable})." };
         Option<bool> logDhcp = new("--log-dhcp") { Description = "Log every DHCP request and what was done with it." };
+        Option<string[]> dnsServer = new("--dns-server") { Description = "An upstream DNS server (IP[#PORT], repeatable) for names outside a network's zone, forwarded from the network's namespace; none: such names are refused.", AllowMultipleArgumentsPerToken = false };
+        Option<bool> logQueries = new("--log-queries") { Description = "Log every DNS query and what was done with it." };
         Command agent = new("agent", "Run the agent: networks, subnets and ports from the store, each network served in its own qdhcp-<id> namespace by this one process, and the Neutron-shaped REST API. Needs root.")
         {
-            stateDir, listen, tokenFile, logDhcp,
+            stateDir, listen, tokenFile, logDhcp, dnsServer, logQueries,
         };
-        agent.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stateDir)!, result.GetValue(listen)!, result.GetValue(tokenFile), result.GetValue(logDhcp), cancellationToken));
+        agent.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stateDir)!, result.GetValue(listen)!, result.GetValue(tokenFile), result.GetValue(logDhcp),
+            result.GetValue(dnsServer) ?? [], result.GetValue(logQueries), cancellationToken));
         return agent;
     }
 
-    private static async Task<int> RunAsync(string stateDir, string listen, string? tokenFile, bool logDhcp, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string stateDir, string listen, string? tokenFile, bool logDhcp, string[] dnsServers, bool logQueries, CancellationToken cancellationToken)
     {
+        List<IPEndPoint> upstreams = [];
+        foreach (string server in dnsServers)
+        {
+            if (!DnsUpstream.TryParse(server, out IPEndPoint? upstream, out _) || upstream is null)
+            {
+                Console.Error.WriteLine($"qdhcp agent: --dns-server {server}: not an upstream (IP[#PORT])");
+                return 2;
+            }
+
+            upstreams.Add(upstream);
+        }
+
         if (Libc.geteuid() != 0)
         {
             Console.Error.WriteLine("qdhcp agent needs root: it creates namespaces, bridges and veth pairs (CAP_NET_ADMIN), enters namespaces (CAP_SYS_ADMIN) and sends raw frames (CAP_NET_RAW).");
@@ -68,7 +85,7 @@ internal static class AgentCommand
         await using SqliteNetworkStore store = new(Path.Combine(stateDir, "qdhcp.db"));
         await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         LinuxPlumbing plumbing = new(stateDir, new BridgePerNetworkSegmentDriver(), loggerFactory.CreateLogger("qdhcp.plumbing"));
-        await using AgentRuntime runtime = new(store, plumbing, new AgentRuntimeOptions { LogEachRequest = logDhcp }, loggerFactory);
+        await using AgentRuntime runtime = new(store, plumbing, new AgentRuntimeOptions { LogEachRequest = logDhcp, Dns = new NetworkDnsOptions(upstreams, LogQueries: logQueries) }, loggerFactory);
         await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
         if (runtime.LastResync is { } resync)
         {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Qdhcp.Transport.Dhcp4;
 using Qdhcp.Wire.Dns;
 
 namespace Qdhcp.Transport.Dns;
@@ -44,6 +45,15 @@ public sealed class DnsForwarder
 
     /// <summary>How long one upstream is waited for.</summary>
     public TimeSpan Timeout { get; }
+
+    /// <summary>
+    /// Where the sockets to upstreams are opened; null: the calling thread's namespace. The agent forwards from the
+    /// network's namespace, as dnsmasq does under Neutron (through the namespace's routes, not the host's).
+    /// </summary>
+    public ISocketScope? Scope { get; init; }
+
+    private Socket OpenSocket(IPEndPoint upstream, SocketType type, ProtocolType protocol) =>
+        Scope is { } scope ? scope.Run(() => new Socket(upstream.AddressFamily, type, protocol)) : new Socket(upstream.AddressFamily, type, protocol);
 
     /// <summary>Forwards <paramref name="query"/> (as the client sent it) and returns the upstream's answer.</summary>
     public async Task<DnsForwardResult> ForwardAsync(ReadOnlyMemory<byte> query, bool overTcp, CancellationToken cancellationToken)
@@ -117,7 +127,7 @@ public sealed class DnsForwarder
         deadline.CancelAfter(Timeout);
         try
         {
-            using Socket socket = new(upstream.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            using Socket socket = OpenSocket(upstream, SocketType.Dgram, ProtocolType.Udp);
             await socket.ConnectAsync(upstream, deadline.Token).ConfigureAwait(false);
             await socket.SendAsync(request, SocketFlags.None, deadline.Token).ConfigureAwait(false);
             byte[] buffer = new byte[DnsHeader.MaximumTcpLength];
@@ -143,9 +153,9 @@ public sealed class DnsForwarder
         }
     }
 
-    private static async Task<DnsForwardResult> TryTcpAsync(IPEndPoint upstream, byte[] request, CancellationToken cancellationToken)
+    private async Task<DnsForwardResult> TryTcpAsync(IPEndPoint upstream, byte[] request, CancellationToken cancellationToken)
     {
-        using Socket socket = new(upstream.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using Socket socket = OpenSocket(upstream, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(upstream, cancellationToken).ConfigureAwait(false);
         await using NetworkStream stream = new(socket, ownsSocket: false);
         byte[] framed = new byte[request.Length + 2];

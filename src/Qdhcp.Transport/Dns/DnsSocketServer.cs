@@ -12,6 +12,8 @@ namespace Qdhcp.Transport.Dns;
 /// <c>--port</c>); follows interfaces and addresses as they come and go, polling once a second like the DHCP side.
 /// Binding to each address (never the wildcard) keeps the service on the DHCP port's address only, as Neutron
 /// expects: the VM's DNS server is the DHCP port.
+/// With a <see cref="Scope"/> (the agent) the interfaces of another network namespace are served: each
+/// <see cref="Refresh"/> runs there whole, and whoever changes the interfaces calls it instead of polling.
 /// </summary>
 public sealed class DnsSocketServer : IAsyncDisposable
 {
@@ -34,6 +36,9 @@ public sealed class DnsSocketServer : IAsyncDisposable
         _handler = new DnsQueryHandler(responder, forwarder, () => Volatile.Read(ref _localSubnets), logger, logQueries);
     }
 
+    /// <summary>Where sockets are opened and interfaces read; null: the calling thread's namespace (<c>qdhcp serve</c>).</summary>
+    public ISocketScope? Scope { get; init; }
+
     /// <summary>How often interfaces are looked at again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -53,7 +58,10 @@ public sealed class DnsSocketServer : IAsyncDisposable
     }
 
     /// <summary>Looks at the interfaces once: binds new addresses, closes gone ones. Returns this pass's bind errors.</summary>
-    public IReadOnlyList<string> Refresh()
+    public IReadOnlyList<string> Refresh() => Scope is { } scope ? scope.Run(RefreshHere) : RefreshHere();
+
+    // Synchronous from the interface read to the last bind: with a scope, all of it runs on the namespace's thread.
+    private IReadOnlyList<string> RefreshHere()
     {
         List<string> errors = [];
         Dictionary<string, ServerInterface> interfaces = InterfaceDiscovery.Read(_filter);

@@ -48,12 +48,13 @@ public sealed class AgentLab : IAsyncDisposable
     }
 
     /// <summary>Starts an agent over the lab's store and state directory (a restart when one ran before).</summary>
-    public async Task<AgentRuntime> StartAgentAsync()
+    /// <param name="options">The runtime's options; by default every request logged, DNS without upstreams.</param>
+    public async Task<AgentRuntime> StartAgentAsync(AgentRuntimeOptions? options = null)
     {
         Assert.Null(Runtime);
         ILoggerFactory logs = new TestLoggerFactory();
         Plumbing = new LinuxPlumbing(StateDirectory, new BridgePerNetworkSegmentDriver(), logs.CreateLogger("plumbing"));
-        AgentRuntime runtime = new(Store, Plumbing, new AgentRuntimeOptions { LogEachRequest = true }, logs);
+        AgentRuntime runtime = new(Store, Plumbing, options ?? new AgentRuntimeOptions { LogEachRequest = true }, logs);
         Runtime = runtime;
         await runtime.StartAsync(TestContext.Current.CancellationToken);
         NetworkLab.Log($"agent started: {runtime.LastResync}");
