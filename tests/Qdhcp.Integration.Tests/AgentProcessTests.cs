@@ -49,7 +49,8 @@ public sealed class AgentProcessTests
         });
         Vm vm = await lab.AddVmAsync(networkId, VmMac);
         using CraftedClient client = CraftedClient.Open(vm);
-        DhcpReply ack = client.Dora();
+        // The agent process applies the network on its own after the API calls return: retransmit as a client does.
+        DhcpReply ack = client.DoraRetrying(TimeSpan.FromSeconds(15));
         IPv4Address address = ack.Yiaddr;
         IPv4Address server = ack.Packet.ServerId!.Value;
         Assert.Equal(IPv4Address.Parse("10.56.0.40"), address);

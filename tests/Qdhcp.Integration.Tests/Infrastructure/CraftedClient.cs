@@ -271,6 +271,26 @@ public sealed class CraftedClient : IDisposable
     private DhcpPacket WithClientId(DhcpPacket packet) => ClientId is { } id ? packet.Add(Dhcp4OptionCode.ClientIdentifier, id) : packet;
 
     /// <summary>DISCOVER, OFFER, REQUEST (selecting the offer), ACK. Returns the ACK, or fails the test with what happened.</summary>
+    /// <summary>
+    /// A DORA that retransmits its DISCOVER until an OFFER comes or <paramref name="within"/> passes, as real clients
+    /// do (RFC 2131 §4.1): for a server that is still setting the network up (an agent applying a change on its own).
+    /// </summary>
+    public DhcpReply DoraRetrying(TimeSpan within, MacAddress? mac = null)
+    {
+        MacAddress client = mac ?? Vm.Mac;
+        System.Diagnostics.Stopwatch waited = System.Diagnostics.Stopwatch.StartNew();
+        DhcpReply? offer;
+        while ((offer = Discover(client, broadcast: false, timeout: TimeSpan.FromSeconds(1))) is null && waited.Elapsed < within)
+        {
+        }
+
+        Assert.True(offer is not null, $"No OFFER for {client} within {within.TotalSeconds:F0} s. Skipped: {string.Join("; ", Skipped)}");
+        IPv4Address serverId = offer!.Packet.ServerId ?? throw new InvalidOperationException($"OFFER without server id: {offer}");
+        DhcpReply? ack = Request(client, offer.Yiaddr, serverId, broadcast: false);
+        Assert.True(ack is not null && ack.Type == Dhcp4MessageType.Ack, $"Expected an ACK for {offer.Yiaddr}, got {ack?.ToString() ?? "nothing"}");
+        return ack!;
+    }
+
     public DhcpReply Dora(MacAddress? mac = null, bool broadcast = false)
     {
         MacAddress client = mac ?? Vm.Mac;
