@@ -105,7 +105,7 @@ server_command() { # SERVER DIR -> the command that runs it in the server namesp
 }
 # Starts SERVER with HOSTS hosts; sets server_pid and start_ms (launch to first OFFER, probed every 2 ms).
 start_server() {
-  local s=$1 n=$2 d=$OUT/work/$1-$2
+  local s=$1 n=$2 d=$OUT/servers/$1-$2
   rm -rf "$d"; mkdir -p "$d"
   python3 "$here/lib/genconf.py" "$d" "$n" "$IF_SRV" "$SERVER_IP" "$PLEN" "$FIRST_HOST" \
     --persist "$([[ $s == kea-persist ]] && echo true || echo false)"
@@ -142,10 +142,10 @@ drop_of_last() { tail -n 1 "$CSV" | cut -d, -f7; }
 EVENTS=$OUT/events.csv
 echo "repeat,server,hosts,event,ms,drop_pct_under_load,load1" >"$EVENTS"
 reload_under_load() { # REPEAT SERVER HOSTS: SIGHUP with a changed hosts file while perfdhcp offers 10,000 DORA/s
-  local d=$OUT/work/$2-$3 rate=${RELOAD_RATE:-10000} secs=$((SECONDS_PER_POINT < 6 ? 6 : SECONDS_PER_POINT))
+  local d=$OUT/servers/$2-$3 rate=${RELOAD_RATE:-10000} secs=$((SECONDS_PER_POINT < 6 ? 6 : SECONDS_PER_POINT))
   python3 "$here/lib/genconf.py" "$d" "$3" "$IF_SRV" "$SERVER_IP" "$PLEN" "$FIRST_HOST" --tweak \
     --persist "$([[ $2 == kea-persist ]] && echo true || echo false)"
-  local perf_out=$OUT/work/reload-$1-$2-$3.txt
+  local perf_out=$OUT/servers/reload-$1-$2-$3.txt
   ip netns exec "$NS_GEN" timeout $((secs + 20)) perfdhcp -4 -l "$IF_GEN" -r "$rate" -p "$secs" -R "$3" \
     -b mac=fa:16:3e:00:00:00 -d 1 "$SERVER_IP" >"$perf_out" 2>&1 &
   local perf=$!
@@ -222,4 +222,4 @@ echo "load at end: $(cat /proc/loadavg)" | tee -a "$OUT/machine.txt"
 
 python3 "$here/lib/report.py" "$OUT" >"$OUT/results.md"
 cat "$OUT/results.md"
-echo "==> results in $OUT (results.md, results.csv, events.csv, points.log, work/*/server.log)"
+echo "==> results in $OUT (results.md, results.csv, events.csv, points.log, servers/*/server.log)"
