@@ -57,17 +57,7 @@ internal static class AgentCommand
             return 2;
         }
 
-        using ILoggerFactory loggerFactory = LoggerFactory.Create(logging =>
-        {
-            logging.AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                console.UseUtcTimestamp = true;
-            });
-            logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-            logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        });
+        using ILoggerFactory loggerFactory = ConsoleLogging.Create(logging => logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
         ILogger logger = loggerFactory.CreateLogger("qdhcp.agent");
 
         string? token;

@@ -81,15 +81,8 @@ internal static class ServeCommand
             return 1;
         }
 
-        using ILoggerFactory loggerFactory = LoggerFactory.Create(logging =>
+        using ILoggerFactory loggerFactory = ConsoleLogging.Create(logging =>
         {
-            logging.AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                console.UseUtcTimestamp = true;
-            });
-            logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             logging.SetMinimumLevel(options.QuietDhcp ? LogLevel.Warning : LogLevel.Information);
             if (options.LogQueries)
             {
