@@ -28,8 +28,6 @@ public sealed record ConfigDiagnostic(ConfigSeverity Severity, string File, int 
     /// <summary>The <see cref="File"/> of problems found in command-line arguments.</summary>
     public const string CommandLine = "command line";
 
-    public bool IsError => Severity >= ConfigSeverity.Error;
-
     /// <summary><c>/path/host:3: message</c>, or <c>/path/host: message</c> without a line.</summary>
     public override string ToString() => Line > 0 ? $"{File}:{Line}: {Message}" : $"{File}: {Message}";
 }

@@ -162,14 +162,5 @@ public sealed class DnsZone
     /// <summary>The PTR target of an IPv6 address (its 16 bytes as a big-endian <see cref="UInt128"/>).</summary>
     public bool TryGetReverse(UInt128 address, out byte[] target) => _reverse6.TryGetValue(address, out target!);
 
-    /// <summary>The IPv4 addresses of a name (tests, logging).</summary>
-    public IReadOnlyList<IPAddress> Lookup(string name)
-    {
-        byte[]? key = DnsName.Encode(name.TrimEnd('.'), lowerCase: true);
-        return key is not null && TryGetHost(key, out DnsHostRecords records)
-            ? [.. records.V4.Select(b => new IPAddress(b)), .. records.V6.Select(b => new IPAddress(b))]
-            : [];
-    }
-
     internal static UInt128 ReadUInt128(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
 }

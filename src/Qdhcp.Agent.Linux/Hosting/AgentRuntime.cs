@@ -159,12 +159,6 @@ public sealed class AgentRuntime : IAsyncDisposable
     /// <summary>Every served network's packet counters, by network id.</summary>
     public IReadOnlyDictionary<string, Dhcp4Counters> GetCounters() => _hosts.ToDictionary(h => h.Key, h => h.Value.Engine.Counters, StringComparer.Ordinal);
 
-    /// <summary>The DNS zone a served network answers from now (tests and diagnostics; null when not served or DNS is off).</summary>
-    public Qdhcp.Dns.DnsZone? GetDnsZone(string networkId) => _hosts.TryGetValue(networkId, out NetworkHost? host) ? host.DnsZone : null;
-
-    /// <summary>The engine of a served network (tests and diagnostics).</summary>
-    public Dhcp4Engine? GetEngine(string networkId) => _hosts.TryGetValue(networkId, out NetworkHost? host) ? host.Engine : null;
-
     /// <summary>Healthy when started and no network has a pending error; the status says which failed.</summary>
     public (bool Healthy, string Status, int NetworksServed) GetHealth()
     {

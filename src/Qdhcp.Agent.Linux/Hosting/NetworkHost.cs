@@ -74,12 +74,6 @@ public sealed class NetworkHost : IAsyncDisposable
 
     public Dhcp4Engine Engine { get; }
 
-    /// <summary>The zone DNS answers from now (null when DNS is off).</summary>
-    public DnsZone? DnsZone => _dns?.Zone;
-
-    /// <summary>The addresses DNS is served on now (the DHCP port's).</summary>
-    public IReadOnlyList<IPv4Address> DnsAddresses => _dnsSockets?.Addresses ?? [];
-
     /// <summary>The interfaces served now (the DHCP port, once plumbed).</summary>
     public IReadOnlyList<ServerInterface> Interfaces => _sockets.Interfaces;
 

@@ -321,6 +321,4 @@ internal static class DnsmasqText
         line = line.TrimEnd('\r').Trim();
         return line.StartsWith('#') ? string.Empty : line;
     }
-
-    public static string Quote(string text) => "'" + text + "'";
 }

@@ -45,18 +45,6 @@ public sealed class DnsSocketServer : IAsyncDisposable
     /// <summary>The subnets of the served interfaces: local clients, local reverse zones.</summary>
     public IReadOnlyList<IPv4Subnet> LocalSubnets => Volatile.Read(ref _localSubnets);
 
-    /// <summary>The addresses DNS is served on now.</summary>
-    public IReadOnlyList<IPv4Address> Addresses
-    {
-        get
-        {
-            lock (_endpoints)
-            {
-                return [.. _endpoints.Keys.Select(k => k.Address)];
-            }
-        }
-    }
-
     /// <summary>Looks at the interfaces once: binds new addresses, closes gone ones. Returns this pass's bind errors.</summary>
     public IReadOnlyList<string> Refresh() => Scope is { } scope ? scope.Run(RefreshHere) : RefreshHere();
 

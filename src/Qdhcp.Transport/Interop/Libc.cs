@@ -24,9 +24,6 @@ public static partial class Libc
     public static partial int dup2(int oldFd, int newFd);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int getpid();
-
-    [LibraryImport("libc", SetLastError = true)]
     public static partial int geteuid();
 
     [LibraryImport("libc", SetLastError = true)]
