@@ -30,7 +30,7 @@ esac
 mkdir -p "$out"
 (
   flock 9
-  dotnet publish "$repo/fuzz/Qdhcp.Fuzz.Runner/Qdhcp.Fuzz.Runner.csproj" -c Release -o "$out/publish" --nologo -v quiet
+  dotnet publish "$repo/fuzz/Qdhcp.Fuzz.Runner/Qdhcp.Fuzz.Runner.csproj" -c Release -o "$out/publish" --nologo -v quiet --disable-build-servers
 ) 9>"$out/.publish.lock"
 bin="$out/$target/bin"
 rm -rf "$bin" && mkdir -p "$out/$target" && cp -r "$out/publish" "$bin"
