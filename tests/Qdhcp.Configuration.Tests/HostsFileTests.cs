@@ -209,3 +209,18 @@ public class HostsFileTests
         Assert.Equal(line, DnsmasqHostsFile.FormatLine(Entry(line)));
     }
 }
+
+/// <summary>Host lines the fuzzer found that parsed but could not be written back as the same line.</summary>
+public class HostsFileFuzzFindingTests
+{
+    [Theory]
+    [InlineData("fa:16:3e:ac:00:08,10.openstacklocal,10.0.0.8", "would read as a lease time")]
+    [InlineData("fa:16:3e:ac:00:08,0d.openstacklocal,10.0.0.8", "would read as a lease time")]
+    [InlineData("fa:16:3e:ac:00:08,id:01:02,id:*,10.0.0.8", "two client-ids")]
+    public void ParseLine_AmbiguousLine_RejectedWithReason(string line, string reason)
+    {
+        LineResult<DnsmasqHostEntry> result = DnsmasqHostsFile.ParseLine(line, "openstacklocal");
+        Assert.Equal(LineOutcome.Invalid, result.Outcome);
+        Assert.Contains(reason, result.Message, StringComparison.Ordinal);
+    }
+}

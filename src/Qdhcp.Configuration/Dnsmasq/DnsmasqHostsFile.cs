@@ -138,6 +138,12 @@ public sealed record DnsmasqHostsFile(IReadOnlyList<DnsmasqHostEntry> Entries, I
             if (field.StartsWith("id:", StringComparison.Ordinal))
             {
                 string id = field[3..];
+                if (clientId is not null || ignoreClientId)
+                {
+                    // Found by fuzzing: `id:707,id:*` kept both and could not be written back as one line.
+                    return Fail($"two client-ids ('{field}' and an earlier id:): a host line gives one");
+                }
+
                 if (id == "*")
                 {
                     ignoreClientId = true;
@@ -228,7 +234,14 @@ public sealed record DnsmasqHostsFile(IReadOnlyList<DnsmasqHostEntry> Entries, I
                     return Fail($"two host names ('{hostName}' and '{field}'): a host line gives one");
                 }
 
-                hostName = ShortName(field, domain, warnings);
+                string shortName = ShortName(field, domain, warnings);
+                if (DnsmasqText.TryParseLeaseTime(shortName, out _, out _) || shortName.All(char.IsAsciiDigit))
+                {
+                    // Found by fuzzing: `10.example` would be written back as `10`, which reads as a lease time.
+                    return Fail($"'{field}': its host name '{shortName}' would read as a lease time; use a name with a letter in its first label");
+                }
+
+                hostName = shortName;
                 continue;
             }
 
