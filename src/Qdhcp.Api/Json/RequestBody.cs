@@ -170,39 +170,31 @@ internal sealed class RequestBody
     }
 
     /// <summary>A list of strings; absent gives null, JSON null an empty list (Neutron clears a list with null or []).</summary>
-    public List<string>? StringList(string field)
-    {
-        if (!_object.TryGetProperty(field, out JsonElement value))
-        {
-            return null;
-        }
-
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            return [];
-        }
-
-        if (value.ValueKind != JsonValueKind.Array)
-        {
-            throw new ApiInputException(field, $"{Show(value)} is not a list");
-        }
-
-        List<string> list = [];
-        foreach (JsonElement item in value.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String)
-            {
-                throw new ApiInputException(field, $"{Show(item)} is not a valid string");
-            }
-
-            list.Add(item.GetString()!);
-        }
-
-        return list;
-    }
+    public List<string>? StringList(string field) => ReadList(field, item => item.ValueKind == JsonValueKind.String
+        ? item.GetString()!
+        : throw new ApiInputException(field, $"{Show(item)} is not a valid string"));
 
     /// <summary>A list of objects, each read by <paramref name="read"/> (which names the field in its errors); absent gives null, null gives [].</summary>
-    public List<T>? ObjectList<T>(string field, IReadOnlyCollection<string> keys, Func<ObjectReader, T> read)
+    public List<T>? ObjectList<T>(string field, IReadOnlyCollection<string> keys, Func<ObjectReader, T> read) => ReadList(field, item =>
+    {
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            throw new ApiInputException(field, $"{Show(item)} is not a dictionary");
+        }
+
+        foreach (JsonProperty property in item.EnumerateObject())
+        {
+            if (!keys.Contains(property.Name))
+            {
+                throw new ApiInputException(field, $"unexpected key '{property.Name}' (expected {string.Join(", ", keys)})");
+            }
+        }
+
+        return read(new ObjectReader(field, item));
+    });
+
+    /// <summary>A list field, each item read by <paramref name="readItem"/>; absent gives null, JSON null an empty list.</summary>
+    private List<T>? ReadList<T>(string field, Func<JsonElement, T> readItem)
     {
         if (!_object.TryGetProperty(field, out JsonElement value))
         {
@@ -222,20 +214,7 @@ internal sealed class RequestBody
         List<T> list = [];
         foreach (JsonElement item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                throw new ApiInputException(field, $"{Show(item)} is not a dictionary");
-            }
-
-            foreach (JsonProperty property in item.EnumerateObject())
-            {
-                if (!keys.Contains(property.Name))
-                {
-                    throw new ApiInputException(field, $"unexpected key '{property.Name}' (expected {string.Join(", ", keys)})");
-                }
-            }
-
-            list.Add(read(new ObjectReader(field, item)));
+            list.Add(readItem(item));
         }
 
         return list;
