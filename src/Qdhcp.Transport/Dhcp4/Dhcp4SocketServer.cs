@@ -63,7 +63,7 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
     private IReadOnlyList<string> RefreshHere()
     {
         List<string> errors = [];
-        Dictionary<string, ServerInterface> current = ReadInterfaces();
+        Dictionary<string, ServerInterface> current = InterfaceDiscovery.Read(_filter);
         lock (_listeners)
         {
             foreach ((string name, (Dhcp4InterfaceListener listener, Task _)) in _listeners.ToList())
@@ -106,23 +106,8 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
     }
 
     /// <summary>Polls interfaces until cancelled.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        using PeriodicTimer timer = new(PollInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(linked.Token).ConfigureAwait(false))
-            {
-                Refresh();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private Dictionary<string, ServerInterface> ReadInterfaces() => InterfaceDiscovery.Read(_filter);
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        InterfacePolling.RunAsync(() => Refresh(), PollInterval, _time, cancellationToken, _stopping.Token);
 
     public async ValueTask DisposeAsync()
     {

@@ -113,21 +113,8 @@ public sealed class DnsSocketServer : IAsyncDisposable
     }
 
     /// <summary>Polls interfaces until cancelled.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        using PeriodicTimer timer = new(PollInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(linked.Token).ConfigureAwait(false))
-            {
-                Refresh();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        InterfacePolling.RunAsync(() => Refresh(), PollInterval, _time, cancellationToken, _stopping.Token);
 
     public async ValueTask DisposeAsync()
     {
