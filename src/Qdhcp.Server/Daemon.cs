@@ -54,7 +54,7 @@ public static class Daemon
             return child.ExitCode == 0 ? 1 : child.ExitCode;
         }
 
-        Console.Error.WriteLine($"qdhcp: the server (pid {child.Id}) did not become ready within {timeout.TotalSeconds:F0} s; stopping it.");
+        Console.Error.WriteLine($"qdhcp: the server (pid {child.Id}) did not become ready within {timeout.TotalSeconds:F0} s; stopping it. Its log above shows how far it got; -k keeps it in the foreground to watch it.");
         child.Kill();
         return 1;
     }

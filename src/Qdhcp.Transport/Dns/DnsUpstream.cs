@@ -33,7 +33,7 @@ public static class DnsUpstream
         {
             if (!int.TryParse(text.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
             {
-                error = $"--server={value}: bad port; ignored";
+                error = $"--server={value}: the port after '#' must be 1 to 65535; ignored";
                 return false;
             }
 
@@ -42,7 +42,7 @@ public static class DnsUpstream
 
         if (!IPAddress.TryParse(text, out IPAddress? address))
         {
-            error = $"--server={value}: not an IP address; ignored";
+            error = $"--server={value}: not an IP address (expected IP or IP#PORT); ignored";
             return false;
         }
 
