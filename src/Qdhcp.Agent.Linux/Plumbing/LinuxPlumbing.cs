@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Qdhcp.Agent.Model;
 
 namespace Qdhcp.Agent.Linux.Plumbing;
 
@@ -32,9 +33,6 @@ public interface INetworkPlumbing
 /// </summary>
 public sealed class LinuxPlumbing : INetworkPlumbing
 {
-    /// <summary>Neutron's DHCP agent prefix: the agent considers (and may own) only these namespaces.</summary>
-    public const string NamespacePrefix = "qdhcp-";
-
     private readonly string _ownedFile;
     private readonly ISegmentDriver _segments;
     private readonly ILogger _logger;
@@ -67,7 +65,7 @@ public sealed class LinuxPlumbing : INetworkPlumbing
     public PlumbingState ReadActual(IReadOnlyCollection<string>? namespaces = null)
     {
         Dictionary<string, LinkState> root = ParseLinks(IpCommand.Run(["-j", "-d", "link", "show"]));
-        IEnumerable<string> names = namespaces ?? ListNamespaces().Where(n => n.StartsWith(NamespacePrefix, StringComparison.Ordinal));
+        IEnumerable<string> names = namespaces ?? ListNamespaces().Where(n => n.StartsWith(Network.NamespacePrefix, StringComparison.Ordinal));
         HashSet<string> existing = [.. ListNamespaces()];
         List<string> toRead = [.. names.Where(existing.Contains)];
         Dictionary<string, NamespaceState> result = new(StringComparer.Ordinal);

@@ -14,8 +14,11 @@ public sealed record Network(string Id, string Name, int Mtu, bool AdminStateUp,
     /// <summary>Neutron's Linux bridge agent names a network's bridge this way.</summary>
     public static string DefaultBridgeName(string networkId) => "brq" + networkId[..Math.Min(11, networkId.Length)];
 
+    /// <summary>Neutron's DHCP agent prefix: the agent considers (and may own) only namespaces named so.</summary>
+    public const string NamespacePrefix = "qdhcp-";
+
     /// <summary>The namespace of the network's DHCP server, as Neutron's DHCP agent names it.</summary>
-    public string Namespace => "qdhcp-" + Id;
+    public string Namespace => NamespacePrefix + Id;
 }
 
 /// <summary>An address range of a subnet that IPAM allocates from (Neutron's allocation_pools).</summary>
