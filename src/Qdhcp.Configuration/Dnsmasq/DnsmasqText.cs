@@ -312,7 +312,7 @@ internal static class DnsmasqText
         return true;
     }
 
-    /// <summary>Splits text into lines on \n (a trailing \r is dropped); the last line needs no newline.</summary>
+    /// <summary>Splits text into lines on \n; the last line needs no newline. A trailing \r stays: <see cref="StripComment"/> drops it.</summary>
     public static string[] SplitLines(string text) => text.Split('\n');
 
     /// <summary>Trims a line and drops a comment: '#' at the start of the line (after whitespace).</summary>
