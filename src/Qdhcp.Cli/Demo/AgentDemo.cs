@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using Qdhcp.Agent.Linux.Namespaces;
+using Qdhcp.Agent.Model;
 using Qdhcp.Cli.Client;
 
 namespace Qdhcp.Cli.Demo;
@@ -119,7 +121,7 @@ internal sealed class AgentDemo
         JsonObject network = await client.CreateAsync("network", "networks", new JsonObject { ["name"] = $"demo-{_short}" }, cancellationToken).ConfigureAwait(false);
         _networkId = (string)network["id"]!;
         _bridge = (string?)network["qdhcp:bridge"] is { Length: > 0 } bridge ? bridge : "brq" + _networkId[..11];
-        string dhcpNamespace = $"qdhcp-{_networkId}";
+        string dhcpNamespace = Network.NamespacePrefix + _networkId;
         Console.WriteLine($"  network {_networkId}");
         JsonObject subnet = await client.CreateAsync("subnet", "subnets", new JsonObject
         {
@@ -138,7 +140,7 @@ internal sealed class AgentDemo
         // The agent makes the namespace, the bridge and the DHCP port (tap… inside, qdp… on the bridge).
         Stopwatch waited = Stopwatch.StartNew();
         JsonObject? dhcpPort = null;
-        while (dhcpPort is null || !File.Exists($"/var/run/netns/{dhcpNamespace}") || !(await Shell.RunAsync("ip", ["link", "show", "dev", _bridge], check: false).ConfigureAwait(false)).Output.Contains("UP", StringComparison.Ordinal))
+        while (dhcpPort is null || !File.Exists(Path.Combine(NamespaceRunner.NetnsDirectory, dhcpNamespace)) || !(await Shell.RunAsync("ip", ["link", "show", "dev", _bridge], check: false).ConfigureAwait(false)).Output.Contains("UP", StringComparison.Ordinal))
         {
             if (waited.Elapsed > TimeSpan.FromSeconds(15))
             {
@@ -246,7 +248,7 @@ internal sealed class AgentDemo
                 using CancellationTokenSource limit = new(TimeSpan.FromSeconds(10));
                 await _client.DeleteAsync("networks", _networkId, limit.Token).ConfigureAwait(false);
                 Stopwatch waited = Stopwatch.StartNew();
-                while (File.Exists($"/var/run/netns/qdhcp-{_networkId}") && waited.Elapsed < TimeSpan.FromSeconds(10))
+                while (File.Exists(Path.Combine(NamespaceRunner.NetnsDirectory, Network.NamespacePrefix + _networkId)) && waited.Elapsed < TimeSpan.FromSeconds(10))
                 {
                     await Task.Delay(100).ConfigureAwait(false);
                 }
@@ -285,8 +287,8 @@ internal sealed class AgentDemo
         // Whatever the agent could not remove (it was gone, or the API failed).
         if (_networkId is not null)
         {
-            string dhcpNamespace = $"qdhcp-{_networkId}";
-            if (File.Exists($"/var/run/netns/{dhcpNamespace}"))
+            string dhcpNamespace = Network.NamespacePrefix + _networkId;
+            if (File.Exists(Path.Combine(NamespaceRunner.NetnsDirectory, dhcpNamespace)))
             {
                 await Shell.RunAsync("ip", ["netns", "delete", dhcpNamespace], check: false).ConfigureAwait(false);
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Qdhcp.Agent.Model;
 
 namespace Qdhcp.Cli.Demo;
 
@@ -28,7 +29,7 @@ internal sealed class SeedDemo
     private SeedDemo()
     {
         _short = _networkId[..8];
-        _dhcpNamespace = $"qdhcp-{_networkId}";
+        _dhcpNamespace = Network.NamespacePrefix + _networkId;
         _vmNamespace = $"qdemo-vm-{_short}";
         _bridgeNamespace = $"qdemo-br-{_short}";
         _tap = $"tap{Guid.NewGuid().ToString()[..11]}";
