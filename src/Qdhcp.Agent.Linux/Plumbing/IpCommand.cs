@@ -30,7 +30,18 @@ internal static class IpCommand
             start.ArgumentList.Add(arg);
         }
 
-        using Process process = Process.Start(start) ?? throw new PlumbingException($"cannot start {Binary}");
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // A missing binary throws here rather than returning null: say what to install.
+            throw new PlumbingException($"cannot run '{Binary}' ({e.Message}): the agent needs iproute2 (apt-get install iproute2)");
+        }
+
+        using Process process = started ?? throw new PlumbingException($"cannot start {Binary}");
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
         {
