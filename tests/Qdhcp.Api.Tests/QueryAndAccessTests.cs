@@ -153,9 +153,9 @@ public sealed class QueryAndAccessTests
     {
         FakeRuntime runtime = new();
         Dhcp4Counters counters = new();
-        counters.Record(new Dhcp4EngineResult(Dhcp4MessageType.Discover, Dhcp4MessageType.Offer, 300, default, Dhcp4DropReason.None, false));
-        counters.Record(new Dhcp4EngineResult(Dhcp4MessageType.Request, Dhcp4MessageType.Ack, 300, default, Dhcp4DropReason.None, true));
-        counters.Record(new Dhcp4EngineResult(Dhcp4MessageType.Request, Dhcp4MessageType.Nak, 300, default, Dhcp4DropReason.None, false));
+        counters.Record(new Dhcp4EngineResult(Dhcp4MessageType.Discover, Dhcp4MessageType.Offer, 300, default, Dhcp4DropReason.None, Dhcp4LeaseChange.None));
+        counters.Record(new Dhcp4EngineResult(Dhcp4MessageType.Request, Dhcp4MessageType.Ack, 300, default, Dhcp4DropReason.None, Dhcp4LeaseChange.Bound));
+        counters.Record(new Dhcp4EngineResult(Dhcp4MessageType.Request, Dhcp4MessageType.Nak, 300, default, Dhcp4DropReason.None, Dhcp4LeaseChange.None));
         counters.Record(Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.UnknownClient));
         counters.Record(Dhcp4EngineResult.Drop(Dhcp4MessageType.None, Dhcp4DropReason.Malformed));
         runtime.Counters["net-a"] = counters;

@@ -168,7 +168,7 @@ public sealed class Dhcp4Engine
             // starts over with DISCOVER and gets the new address (RFC 2131 §4.3.2).
             bool released = Leases.Release(target, tx.Mac);
             Dhcp4EngineResult nak = WriteNak(tx, request, clientId, "wrong address", reply);
-            return nak with { LeasesChanged = released };
+            return nak with { LeaseChange = released ? Dhcp4LeaseChange.Released : Dhcp4LeaseChange.None };
         }
 
         if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.Reservation.SetTags, out RangeMatch range))
@@ -192,9 +192,9 @@ public sealed class Dhcp4Engine
 
         uint leaseSeconds = LeaseSecondsFor(tx.Host, range);
         long expires = leaseSeconds == LeaseTime.Infinite ? 0 : now + leaseSeconds;
-        Leases.Grant(address, tx.Mac, clientId, tx.Host.Reservation.HostName, expires, range.Subnet);
+        bool bound = Leases.Grant(address, tx.Mac, clientId, tx.Host.Reservation.HostName, expires, range.Subnet);
         Dhcp4EngineResult ack = WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, address, range, leaseSeconds, reply);
-        return ack with { LeasesChanged = true };
+        return ack with { LeaseChange = bound ? Dhcp4LeaseChange.Bound : Dhcp4LeaseChange.Renewed };
     }
 
     /// <summary>
@@ -224,7 +224,7 @@ public sealed class Dhcp4Engine
         // As dnsmasq does for a declined static address: not offered again for a while (the configured quarantine),
         // so a client that finds it in use does not loop DISCOVER/DECLINE.
         Leases.Quarantine(declined, tx.Context.NowUnixSeconds + tx.Snapshot.Configuration.DeclineQuarantineSeconds);
-        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, leasesChanged: true);
+        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, Dhcp4LeaseChange.Released);
     }
 
     /// <summary>
@@ -239,7 +239,7 @@ public sealed class Dhcp4Engine
             return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.OtherServer);
         }
 
-        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, Leases.Release(request.Ciaddr, tx.Mac));
+        return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected, Leases.Release(request.Ciaddr, tx.Mac) ? Dhcp4LeaseChange.Released : Dhcp4LeaseChange.None);
     }
 
     /// <summary>
@@ -377,7 +377,7 @@ public sealed class Dhcp4Engine
             request.HasEthernetAddress,
             tx.Mac,
             snapshot.Configuration.AlwaysBroadcast);
-        return new Dhcp4EngineResult(request.MessageType, replyType, length, destination, Dhcp4DropReason.None, LeasesChanged: false);
+        return new Dhcp4EngineResult(request.MessageType, replyType, length, destination, Dhcp4DropReason.None, Dhcp4LeaseChange.None);
     }
 
     /// <summary>A DHCPNAK (RFC 2131 §4.3.2, Table 3): no yiaddr, no lease, option 54 and a message (56) saying why.</summary>
@@ -407,7 +407,7 @@ public sealed class Dhcp4Engine
         WriteEchoedOptions(ref writer, clientId, relayInfo);
         int length = writer.WriteEnd();
         ReplyDestination destination = ReplyRouting.Choose(Dhcp4MessageType.Nak, request.Giaddr, request.Ciaddr, IPv4Address.Any, true, request.HasEthernetAddress, tx.Mac);
-        return new Dhcp4EngineResult(request.MessageType, Dhcp4MessageType.Nak, length, destination, Dhcp4DropReason.None, LeasesChanged: false);
+        return new Dhcp4EngineResult(request.MessageType, Dhcp4MessageType.Nak, length, destination, Dhcp4DropReason.None, Dhcp4LeaseChange.None);
     }
 
     private static void WriteEchoedOptions(ref Dhcp4Writer writer, ReadOnlySpan<byte> clientId, ReadOnlySpan<byte> relayInfo)

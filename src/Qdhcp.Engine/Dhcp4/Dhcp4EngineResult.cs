@@ -41,6 +41,21 @@ public enum Dhcp4DropReason : byte
     MissingField,
 }
 
+/// <summary>What a request did to the lease table: the transport journals it before the reply goes out.</summary>
+public enum Dhcp4LeaseChange : byte
+{
+    None = 0,
+
+    /// <summary>An existing lease of this client on this address was extended.</summary>
+    Renewed,
+
+    /// <summary>A new binding: the address was not this client's lease before. Must be durable before the ACK.</summary>
+    Bound,
+
+    /// <summary>A lease ended (RELEASE, DECLINE, or a NAK that freed the client's old address).</summary>
+    Released,
+}
+
 /// <summary>The outcome of one request: either a reply of <see cref="Length"/> bytes for <see cref="Destination"/>, or a drop reason.</summary>
 public readonly record struct Dhcp4EngineResult(
     Dhcp4MessageType RequestType,
@@ -48,10 +63,13 @@ public readonly record struct Dhcp4EngineResult(
     int Length,
     ReplyDestination Destination,
     Dhcp4DropReason DropReason,
-    bool LeasesChanged)
+    Dhcp4LeaseChange LeaseChange)
 {
     public bool HasReply => Length > 0;
 
-    public static Dhcp4EngineResult Drop(Dhcp4MessageType requestType, Dhcp4DropReason reason, bool leasesChanged = false) =>
-        new(requestType, Dhcp4MessageType.None, 0, default, reason, leasesChanged);
+    /// <summary>True when the lease table changed: the change is journaled before the reply is sent.</summary>
+    public bool LeasesChanged => LeaseChange != Dhcp4LeaseChange.None;
+
+    public static Dhcp4EngineResult Drop(Dhcp4MessageType requestType, Dhcp4DropReason reason, Dhcp4LeaseChange leaseChange = Dhcp4LeaseChange.None) =>
+        new(requestType, Dhcp4MessageType.None, 0, default, reason, leaseChange);
 }

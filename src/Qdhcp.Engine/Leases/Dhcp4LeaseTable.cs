@@ -20,6 +20,9 @@ public sealed class Dhcp4LeaseTable
     private readonly Lock _lock = new();
     private long _version;
 
+    /// <summary>Where every change is recorded, under the table's lock; null when leases are not persisted.</summary>
+    public ILeaseJournal? Journal { get; set; }
+
     /// <summary>Bumped on every change, so a writer can tell whether there is anything to write.</summary>
     public long Version => Interlocked.Read(ref _version);
 
@@ -98,8 +101,9 @@ public sealed class Dhcp4LeaseTable
     /// <summary>
     /// Records (or renews) the lease of <paramref name="address"/> for a client. A lease the same client holds on
     /// another address of <paramref name="subnet"/> ends: its reservation moved, and it has the new one now.
+    /// True when this is a new binding, false when the client's lease on this address was renewed.
     /// </summary>
-    public void Grant(IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds, IPv4Subnet subnet)
+    public bool Grant(IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds, IPv4Subnet subnet)
     {
         lock (_lock)
         {
@@ -107,10 +111,13 @@ public sealed class Dhcp4LeaseTable
                 && _byAddress.TryGetValue(previous, out ActiveLease? old) && old.Mac == mac)
             {
                 _byAddress.Remove(previous);
+                Journal?.Released(old.Address, mac);
             }
 
+            bool bound;
             if (_byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac)
             {
+                bound = false;
                 active.ExpiresUnixSeconds = expiresUnixSeconds;
                 active.HostName = hostName;
                 if (!clientId.SequenceEqual(active.ClientId))
@@ -120,6 +127,7 @@ public sealed class Dhcp4LeaseTable
             }
             else
             {
+                bound = true;
                 if (active is not null)
                 {
                     ForgetMacLocked(active);
@@ -135,6 +143,8 @@ public sealed class Dhcp4LeaseTable
 
             _addressByMac[mac] = address.Value;
             _version++;
+            Journal?.Granted(address, mac, clientId, hostName, expiresUnixSeconds);
+            return bound;
         }
     }
 
@@ -146,6 +156,10 @@ public sealed class Dhcp4LeaseTable
             if (_byAddress.TryGetValue(address.Value, out ActiveLease? active))
             {
                 ForgetMacLocked(active);
+                if (active.Mac != DeclinedMarker)
+                {
+                    Journal?.Released(address, active.Mac);
+                }
             }
 
             _byAddress[address.Value] = new ActiveLease(address, DeclinedMarker) { ExpiresUnixSeconds = untilUnixSeconds };
@@ -163,6 +177,7 @@ public sealed class Dhcp4LeaseTable
                 _byAddress.Remove(address.Value);
                 ForgetMacLocked(active);
                 _version++;
+                Journal?.Released(address, mac);
                 return true;
             }
 
@@ -170,7 +185,7 @@ public sealed class Dhcp4LeaseTable
         }
     }
 
-    /// <summary>Replaces the whole table, e.g. with a lease file read at start.</summary>
+    /// <summary>Replaces the whole table, e.g. with a lease file read at start. Not journaled.</summary>
     public void Load(IEnumerable<LeaseRecord> records)
     {
         lock (_lock)
