@@ -10,7 +10,7 @@ using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Store.Sqlite;
 using Qdhcp.Transport.Dns;
-using Qdhcp.Transport.Interop;
+using Qdhcp.Transport.Privileges;
 
 namespace Qdhcp.Cli.Agent;
 
@@ -28,7 +28,7 @@ internal static class AgentCommand
         Option<bool> logDhcp = new("--log-dhcp") { Description = "Log every DHCP request and what was done with it." };
         Option<string[]> dnsServer = new("--dns-server") { Description = "An upstream DNS server (IP[#PORT], repeatable) for names outside a network's zone, forwarded from the network's namespace; none: such names are refused.", AllowMultipleArgumentsPerToken = false };
         Option<bool> logQueries = new("--log-queries") { Description = "Log every DNS query and what was done with it." };
-        Command agent = new("agent", "Run the agent: networks, subnets and ports from the store, each network served in its own qdhcp-<id> namespace by this one process, and the Neutron-shaped REST API. Needs root.")
+        Command agent = new("agent", "Run the agent: networks, subnets and ports from the store, each network served in its own qdhcp-<id> namespace by this one process, and the Neutron-shaped REST API. Needs CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_BIND_SERVICE and CAP_NET_RAW (root, or see docs/privileges.md).")
         {
             stateDir, listen, tokenFile, logDhcp, dnsServer, logQueries,
         };
@@ -51,9 +51,9 @@ internal static class AgentCommand
             upstreams.Add(upstream);
         }
 
-        if (Libc.geteuid() != 0)
+        if (PrivilegeProbe.Check("qdhcp agent", PrivilegeRequirements.ForAgent(), "qdhcp-agent.service") is { } missing)
         {
-            Console.Error.WriteLine("qdhcp agent needs root: it creates namespaces, bridges and veth pairs (CAP_NET_ADMIN), enters namespaces (CAP_SYS_ADMIN) and sends raw frames (CAP_NET_RAW).");
+            Console.Error.WriteLine(missing);
             return 2;
         }
 

@@ -5,6 +5,7 @@ using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Server;
 using Qdhcp.Transport.Dhcp4;
 using Qdhcp.Transport.Dns;
+using Qdhcp.Transport.Privileges;
 
 namespace Qdhcp.Cli.Serve;
 
@@ -47,6 +48,13 @@ internal static class ServeCommand
 
             Console.WriteLine(test.Success ? "dnsmasq: syntax check OK." : "dnsmasq: syntax check failed.");
             return test.Success ? 0 : 1;
+        }
+
+        // Before detaching, so whoever starts us reads why; exit 2 as dnsmasq does for "privileged ports without permission".
+        if (PrivilegeProbe.Check("qdhcp serve", PrivilegeRequirements.ForServe(PrivilegeProbe.UnprivilegedPortStart(), options.DnsEnabled ? options.Port : null), "qdhcp-serve@.service") is { } missing)
+        {
+            Console.Error.WriteLine(missing);
+            return 2;
         }
 
         bool foreground = options.KeepInForeground || options.NoDaemon;

@@ -250,16 +250,24 @@ public sealed class NetworkLab : IAsyncDisposable
     /// Starts the server under test in the server namespace and waits until it listens on port 67, or, when
     /// <paramref name="waitForPort"/> is false (no interface to serve yet), until it says it serves.
     /// </summary>
-    public async Task<ServerProcess> StartServerAsync(IReadOnlyList<string>? arguments = null, bool waitForPort = true)
+    /// <param name="wrapper">A command to start the server through (e.g. <c>setpriv</c> to another user), see <see cref="StartServer"/>.</param>
+    public async Task<ServerProcess> StartServerAsync(IReadOnlyList<string>? arguments = null, bool waitForPort = true, IReadOnlyList<string>? wrapper = null)
+    {
+        ServerProcess server = StartServer(arguments, wrapper);
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(15), waitForPort);
+        return server;
+    }
+
+    /// <summary>Starts the server without waiting for it to serve (for starts that must fail); the lab stops it at the end.</summary>
+    public ServerProcess StartServer(IReadOnlyList<string>? arguments = null, IReadOnlyList<string>? wrapper = null)
     {
         if (!File.Exists(HostsFile))
         {
             WriteCaptureConfiguration();
         }
 
-        ServerProcess server = ServerProcess.Start(this, arguments ?? SeedArguments());
+        ServerProcess server = ServerProcess.Start(this, arguments ?? SeedArguments(), wrapper);
         Own(server);
-        await server.WaitReadyAsync(TimeSpan.FromSeconds(15), waitForPort);
         return server;
     }
 

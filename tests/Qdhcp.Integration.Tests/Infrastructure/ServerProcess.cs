@@ -52,7 +52,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Everything the server printed so far (stdout and stderr, interleaved).</summary>
     public string Output => _output.ToString();
 
-    internal static ServerProcess Start(NetworkLab lab, IReadOnlyList<string> arguments)
+    /// <param name="wrapper">A command the server is started through, inside the namespace (e.g. setpriv dropping to another user); none by default.</param>
+    internal static ServerProcess Start(NetworkLab lab, IReadOnlyList<string> arguments, IReadOnlyList<string>? wrapper = null)
     {
         (string file, List<string> prefix, List<string> diagnostics) = ResolveCommand();
         var info = new ProcessStartInfo("ip")
@@ -62,7 +63,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (IEnumerable<string>)["netns", "exec", lab.ServerNamespace, file, .. prefix, .. arguments, .. diagnostics])
+        foreach (string arg in (IEnumerable<string>)["netns", "exec", lab.ServerNamespace, .. wrapper ?? [], file, .. prefix, .. arguments, .. diagnostics])
         {
             info.ArgumentList.Add(arg);
         }
@@ -227,6 +228,23 @@ public sealed class ServerProcess : IAsyncDisposable
 
             await Task.Delay(25);
         }
+    }
+
+    /// <summary>Waits for the server to exit on its own (a start that must fail); fails the test with its output if it does not.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The server was expected to exit but still runs after {timeout.TotalSeconds} s.\ncommand: {_command}\noutput:\n{Output}");
+        }
+
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL, as the agent ends a network's server; waits for the process to be gone.</summary>
