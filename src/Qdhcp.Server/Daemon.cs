@@ -78,6 +78,11 @@ public static class Daemon
             // FileShare.None is an exclusive flock on Linux.
             return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
+        catch (DirectoryNotFoundException)
+        {
+            error = $"cannot create {lockPath}: the directory of --pid-file={pidFile} does not exist";
+            return null;
+        }
         catch (IOException)
         {
             error = $"another qdhcp serve already serves with --pid-file={pidFile} (it holds {lockPath}); not starting a second one";
