@@ -181,22 +181,18 @@ internal sealed class AgentProcessLab : IAsyncDisposable
         return (file, prefix.Where(a => a != "serve").ToList());
     }
 
+    /// <summary>A command the agent is started through (e.g. setpriv limiting its capabilities, as systemd's CapabilityBoundingSet=); none by default.</summary>
+    public IReadOnlyList<string> Wrapper { get; init; } = [];
+
+    /// <summary>Everything the agent printed so far.</summary>
+    public string Output => _output.ToString();
+
+    /// <summary>The running agent's PID.</summary>
+    public int AgentPid => _agent?.Id ?? throw new InvalidOperationException("no agent started");
+
     public async Task StartAgentAsync()
     {
-        Assert.True(_agent is null || _agent.HasExited, "an agent is running");
-        (string file, List<string> prefix) = Executable();
-        ProcessStartInfo info = new(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (IEnumerable<string>)[.. prefix, "agent", "--state-dir", _stateDirectory, "--listen", $"127.0.0.1:{_port}", "--log-dhcp"])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        Process agent = Process.Start(info) ?? throw new InvalidOperationException("could not start qdhcp agent");
-        agent.OutputDataReceived += (_, e) => _output.Add(e.Data);
-        agent.ErrorDataReceived += (_, e) => _output.Add(e.Data);
-        agent.BeginOutputReadLine();
-        agent.BeginErrorReadLine();
-        _agent = agent;
+        Process agent = Launch();
         Stopwatch clock = Stopwatch.StartNew();
         while (true)
         {
@@ -218,6 +214,43 @@ internal sealed class AgentProcessLab : IAsyncDisposable
         }
 
         NetworkLab.Log($"agent PID {agent.Id}: API answers after {clock.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>Starts an agent that must not start; returns its exit code once it is gone (fails the test if it keeps running).</summary>
+    public async Task<int> StartAgentExpectingExitAsync(TimeSpan timeout)
+    {
+        Process agent = Launch();
+        using CancellationTokenSource cts = new(timeout);
+        try
+        {
+            await agent.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the agent was expected to exit but runs after {timeout.TotalSeconds} s:\n{_output}");
+        }
+
+        agent.WaitForExit();
+        return agent.ExitCode;
+    }
+
+    private Process Launch()
+    {
+        Assert.True(_agent is null || _agent.HasExited, "an agent is running");
+        (string file, List<string> prefix) = Executable();
+        ProcessStartInfo info = new(Wrapper.Count > 0 ? Wrapper[0] : file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in (IEnumerable<string>)[.. Wrapper.Skip(1), .. Wrapper.Count > 0 ? [file] : Array.Empty<string>(), .. prefix, "agent", "--state-dir", _stateDirectory, "--listen", $"127.0.0.1:{_port}", "--log-dhcp"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        Process agent = Process.Start(info) ?? throw new InvalidOperationException("could not start qdhcp agent");
+        agent.OutputDataReceived += (_, e) => _output.Add(e.Data);
+        agent.ErrorDataReceived += (_, e) => _output.Add(e.Data);
+        agent.BeginOutputReadLine();
+        agent.BeginErrorReadLine();
+        _agent = agent;
+        return agent;
     }
 
     /// <summary>SIGKILL: no shutdown, no lease flush; the plumbing stays as it was.</summary>

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Qdhcp.Integration.Tests.Infrastructure;
+using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Integration.Tests;
 
@@ -7,7 +9,8 @@ namespace Qdhcp.Integration.Tests;
 /// <c>qdhcp serve</c> as an unprivileged user (issue 7): with CAP_NET_BIND_SERVICE and CAP_NET_RAW as ambient
 /// capabilities (what contrib/systemd/qdhcp-serve@.service grants) it serves a real client and writes its lease
 /// file in a directory that user owns; without them it stops at once and says which capability is missing and how
-/// to grant it, instead of failing to bind or to send later.
+/// to grant it, instead of failing to bind or to send later. <c>qdhcp agent</c> as root limited to the four
+/// capabilities contrib/systemd/qdhcp-agent.service bounds it to serves a network, and stops at once without one.
 /// </summary>
 [Trait("Category", "Namespace")]
 public sealed class PrivilegeTests
@@ -60,6 +63,59 @@ public sealed class PrivilegeTests
         Assert.Contains("AmbientCapabilities=CAP_NET_BIND_SERVICE CAP_NET_RAW", server.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Cannot listen", server.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(state, "pid")), "it must stop before it writes its pid file");
+    }
+
+    [Fact]
+    public async Task Agent_AsRootBoundedToItsFourCapabilities_ServesANetwork()
+    {
+        LabRequirements.SkipUnlessAvailable();
+        ServerProcess.SkipUnderDnsmasq("this tests qdhcp's agent");
+        await using AgentProcessLab lab = new() { Wrapper = Bounded("net_admin", "sys_admin", "net_bind_service", "net_raw") };
+        await lab.StartAgentAsync();
+        // CAP_NET_BIND_SERVICE (10), CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_SYS_ADMIN (21) and nothing else.
+        Assert.Matches(@"(?m)^CapEff:\s+0000000000203400$", File.ReadAllText($"/proc/{lab.AgentPid}/status"));
+
+        MacAddress mac = MacAddress.Parse("fa:16:3e:a9:20:0b");
+        string networkId = await lab.CreateAsync("network", "networks", new JsonObject { ["name"] = "bounded-agent" });
+        await lab.CreateAsync("subnet", "subnets", new JsonObject
+        {
+            ["network_id"] = networkId,
+            ["cidr"] = "10.57.0.0/24",
+            ["ip_version"] = 4,
+            ["gateway_ip"] = "10.57.0.1",
+        });
+        await lab.CreateAsync("port", "ports", new JsonObject
+        {
+            ["network_id"] = networkId,
+            ["mac_address"] = mac.ToString(),
+            ["device_owner"] = "compute:nova",
+            ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.57.0.40" }),
+        });
+        Vm vm = await lab.AddVmAsync(networkId, mac);
+        using CraftedClient client = CraftedClient.Open(vm);
+        Assert.Equal(IPv4Address.Parse("10.57.0.40"), client.DoraRetrying(TimeSpan.FromSeconds(15)).Yiaddr);
+        Assert.DoesNotContain("Permission denied", lab.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_WithoutSysAdmin_ExitsAtOnceNamingIt()
+    {
+        LabRequirements.SkipUnlessAvailable();
+        ServerProcess.SkipUnderDnsmasq("this tests qdhcp's agent");
+        await using AgentProcessLab lab = new() { Wrapper = Bounded("net_admin", "net_bind_service", "net_raw") };
+
+        int exitCode = await lab.StartAgentExpectingExitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}, expected 2; output:\n{lab.Output}");
+        Assert.Contains("qdhcp agent: missing capability CAP_SYS_ADMIN (running as uid 0", lab.Output, StringComparison.Ordinal);
+        Assert.Contains("ip netns add/del", lab.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>setpriv(1) keeping root but bounding it to <paramref name="capabilities"/>, as systemd's CapabilityBoundingSet= does.</summary>
+    private static List<string> Bounded(params string[] capabilities)
+    {
+        string setpriv = LabRequirements.RequireTool("setpriv", "util-linux");
+        return [setpriv, "--bounding-set=-all," + string.Join(',', capabilities.Select(c => "+" + c)), "--inh-caps=-all", "--"];
     }
 
     /// <summary>The seed's command line with the lease and pid files in <paramref name="state"/> (the user's own directory).</summary>

@@ -178,6 +178,36 @@ public sealed class PrivilegeCheckTests
         Assert.InRange(PrivilegeProbe.UnprivilegedPortStart(), 0, 65536);
     }
 
+    [Theory]
+    [InlineData("qdhcp-serve@.service", "AmbientCapabilities")]
+    [InlineData("qdhcp-serve@.service", "CapabilityBoundingSet")]
+    [InlineData("qdhcp-agent.service", "CapabilityBoundingSet")]
+    public void SystemdUnits_GrantExactlyWhatTheCheckDemands(string unit, string key)
+    {
+        IReadOnlyList<PrivilegeRequirement> needed = unit.StartsWith("qdhcp-serve", StringComparison.Ordinal)
+            ? PrivilegeRequirements.ForServe(PrivilegeRequirements.DefaultUnprivilegedPortStart, 53)
+            : PrivilegeRequirements.ForAgent();
+        string path = Path.Combine(RepositoryRoot(), "contrib", "systemd", unit);
+        string[] lines = File.ReadAllLines(path).Where(l => l.StartsWith(key + "=", StringComparison.Ordinal)).ToArray();
+        Assert.True(lines.Length == 1, $"{path}: expected one {key}= line, found {lines.Length}");
+        Assert.Equal(
+            needed.Select(r => r.Capability.ConstantName()).Order(StringComparer.Ordinal),
+            lines[0][(key.Length + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Qdhcp.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no Qdhcp.slnx above {AppContext.BaseDirectory}");
+    }
+
     private static ProcessCapabilities ParseOrFail(string status)
     {
         Assert.True(ProcessCapabilities.TryParse(status, out ProcessCapabilities caps, out string? error), error);
