@@ -246,6 +246,32 @@ public class CommandLineTests
         Assert.All(required, name => Assert.NotEqual(DnsmasqOptionStatus.NotYet, DnsmasqOptionTable.All.Single(s => s.LongName == name).Status));
     }
 
+    [Theory]
+    [InlineData("--dhcp-client-rate-limit=25", 25, 50, 10u, 600u)]
+    [InlineData("--dhcp-pool-rate-limit=0", 10, 0, 10u, 600u)]
+    [InlineData("--dhcp-offer-hold=1m", 10, 50, 60u, 600u)]
+    [InlineData("--dhcp-decline-time=2h", 10, 50, 10u, 7200u)]
+    public void QdhcpExtensions_RateLimitsAndHolds_AreRead(string arg, int clientRate, int poolRate, uint offerHold, uint decline)
+    {
+        DnsmasqCommandLineResult r = DnsmasqCommandLine.Parse([arg]);
+        Assert.True(r.Success, string.Join("; ", r.Errors));
+        Assert.Equal(clientRate, r.Options.ClientRateLimit);
+        Assert.Equal(poolRate, r.Options.PoolRateLimit);
+        Assert.Equal(offerHold, r.Options.OfferHoldSeconds);
+        Assert.Equal(decline, r.Options.DeclineSeconds);
+    }
+
+    [Theory]
+    [InlineData("--dhcp-client-rate-limit=-1", "client rate limit")]
+    [InlineData("--dhcp-pool-rate-limit=fast", "pool rate limit")]
+    [InlineData("--dhcp-offer-hold=infinite", "expected a time")]
+    public void QdhcpExtensions_BadValues_SayWhatIsExpected(string arg, string expected)
+    {
+        DnsmasqCommandLineResult r = DnsmasqCommandLine.Parse([arg]);
+        Assert.False(r.Success);
+        Assert.Contains(expected, string.Join("; ", r.Errors));
+    }
+
     [Fact]
     public void EverySupportedOption_IsHandled()
     {
@@ -258,7 +284,8 @@ public class CommandLineTests
                 "dhcp-match" => "set:a,175",
                 "dhcp-userclass" => "set:a,iPXE",
                 "dhcp-host" => "fa:16:3e:00:00:01,10.0.0.5",
-                "port" or "dhcp-lease-max" => "10",
+                "port" or "dhcp-lease-max" or "dhcp-client-rate-limit" or "dhcp-pool-rate-limit" => "10",
+                "dhcp-offer-hold" or "dhcp-decline-time" => "30s",
                 "dhcp-broadcast" => "tag:x",
                 "conf-file" => "/dev/null",
                 _ => "x",

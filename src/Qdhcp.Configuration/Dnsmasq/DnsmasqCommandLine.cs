@@ -334,6 +334,39 @@ public static class DnsmasqCommandLine
                     }
 
                     break;
+                case "dhcp-client-rate-limit":
+                    if (TryParseInt(text, 0, 1_000_000, out int clientRate))
+                    {
+                        o = o with { ClientRateLimit = clientRate };
+                    }
+                    else
+                    {
+                        Fatal(diagnostics, occ.File, occ.Line, $"'{occ.Display}': the client rate limit must be requests per second, 0..1000000 (0 turns it off)");
+                    }
+
+                    break;
+                case "dhcp-pool-rate-limit":
+                    if (TryParseInt(text, 0, 1_000_000, out int poolRate))
+                    {
+                        o = o with { PoolRateLimit = poolRate };
+                    }
+                    else
+                    {
+                        Fatal(diagnostics, occ.File, occ.Line, $"'{occ.Display}': the pool rate limit must be new addresses per second, 0..1000000 (0 turns it off)");
+                    }
+
+                    break;
+                case "dhcp-offer-hold" or "dhcp-decline-time":
+                    if (DnsmasqText.TryParseDuration(text, out uint seconds) && seconds != LeaseTime.Infinite)
+                    {
+                        o = spec.LongName == "dhcp-offer-hold" ? o with { OfferHoldSeconds = seconds } : o with { DeclineSeconds = seconds };
+                    }
+                    else
+                    {
+                        Fatal(diagnostics, occ.File, occ.Line, $"'{occ.Display}': expected a time (seconds, or a number with s/m/h/d/w)");
+                    }
+
+                    break;
                 case "dhcp-broadcast":
                     ApplyBroadcast(occ, raw, diagnostics, broadcastTags, ref o);
                     break;

@@ -57,6 +57,18 @@ public sealed record DnsmasqOptions
     /// <summary><c>--dhcp-lease-max</c>; dnsmasq's default is 1000.</summary>
     public int DhcpLeaseMax { get; init; } = 1000;
 
+    /// <summary><c>--dhcp-client-rate-limit</c> (qdhcp): requests per second per client MAC; 0 is off.</summary>
+    public int ClientRateLimit { get; init; } = 10;
+
+    /// <summary><c>--dhcp-pool-rate-limit</c> (qdhcp): new pool addresses per second per relay or interface; 0 is off.</summary>
+    public int PoolRateLimit { get; init; } = 50;
+
+    /// <summary><c>--dhcp-offer-hold</c> (qdhcp): seconds an offered pool address stays the client's.</summary>
+    public uint OfferHoldSeconds { get; init; } = 10;
+
+    /// <summary><c>--dhcp-decline-time</c> (qdhcp): seconds a declined address is kept out of service.</summary>
+    public uint DeclineSeconds { get; init; } = 600;
+
     /// <summary><c>--dhcp-option</c> and <c>--dhcp-option-force</c> values in command-line order.</summary>
     public IReadOnlyList<OptionSetting> DhcpOptions { get; init; } = [];
 

@@ -21,7 +21,16 @@ namespace Qdhcp.Engine.Dhcp4;
 public sealed class Dhcp4Engine
 {
     private const int MaxClientIdLength = 255 * 2;
+
+    // Bounded whatever arrives: a random-MAC flood evicts old buckets instead of growing the table.
+    private readonly TokenBuckets _clientBuckets = new(8192);
+    private readonly TokenBuckets _poolBuckets = new(1024);
     private Dhcp4NetworkSnapshot _snapshot;
+
+    // Per pool range of the current snapshot: the table version and second at which a full scan found nothing
+    // free, so an exhausted pool costs one check per DISCOVER, not a scan, until something changes.
+    private PoolMiss[] _poolMisses = [];
+    private Dhcp4NetworkSnapshot? _poolMissesFor;
 
     public Dhcp4Engine(Dhcp4NetworkSnapshot snapshot, Dhcp4LeaseTable? leases = null)
     {
@@ -74,6 +83,12 @@ public sealed class Dhcp4Engine
         }
 
         Dhcp4NetworkSnapshot snapshot = Snapshot;
+        int clientRate = snapshot.Configuration.ClientRateLimit;
+        if (clientRate > 0 && !_clientBuckets.TryTake(request.ClientMac.Value, context.NowUnixSeconds, clientRate, clientRate * 2))
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.RateLimited);
+        }
+
         Transaction tx = new(context, snapshot, request.ClientMac, snapshot.FindHost(request.ClientMac, request.HasEthernetAddress, clientId));
         if (tx.Host?.Reservation.Ignore == true)
         {
@@ -105,7 +120,9 @@ public sealed class Dhcp4Engine
     {
         if (tx.Host?.Reservation.Address is not { } address)
         {
-            return Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.UnknownClient);
+            return tx.Snapshot.HasDynamicRanges
+                ? DiscoverFromPool(tx, request, clientId, reply)
+                : Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.UnknownClient);
         }
 
         if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.Reservation.SetTags, out RangeMatch range))
@@ -124,6 +141,201 @@ public sealed class Dhcp4Engine
         }
 
         return WriteReply(tx, request, clientId, Dhcp4MessageType.Offer, address, range, LeaseSecondsFor(tx.Host, range), reply);
+    }
+
+    /// <summary>
+    /// DHCPDISCOVER from a client with no reserved address, on a network with pools (RFC 2131 §4.3.1, in its order
+    /// of preference):
+    /// <list type="number">
+    /// <item>the address the client has: its lease (current, or expired and not taken since), or what it was offered;</item>
+    /// <item>the address it asks for (option 50), when free in one of its pools;</item>
+    /// <item>a free address of its pools, scanning from a point derived from its MAC, so a returning client whose
+    /// lease was reclaimed most likely gets the same address again (as dnsmasq does).</item>
+    /// </list>
+    /// Free means: inside the pool, not the subnet's network or broadcast address, not this server's own, not
+    /// reserved for another host, not leased (unexpired) or offered to another client, not declined. The offered
+    /// address is held for the client for <see cref="Dhcp4Configuration.OfferHoldSeconds"/>. A new address counts
+    /// against the relay's (or interface's) <see cref="Dhcp4Configuration.PoolRateLimit"/>.
+    /// </summary>
+    private Dhcp4EngineResult DiscoverFromPool(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, Span<byte> reply)
+    {
+        const Dhcp4MessageType type = Dhcp4MessageType.Discover;
+        long now = tx.Context.NowUnixSeconds;
+        IPv4Address relay = request.Giaddr;
+        RangeMatch range;
+        IPv4Address address;
+        if (Leases.TryGetClientAddress(tx.Mac, out IPv4Address own) && TryFindPool(tx, relay, own, out range) && IsAllocatable(tx, own, range, now))
+        {
+            address = own;
+        }
+        else
+        {
+            if (!TakePoolToken(tx, relay, now))
+            {
+                return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.RateLimited);
+            }
+
+            if (TryGetAddressOption(request, Dhcp4OptionCode.RequestedIPAddress, out IPv4Address requested)
+                && TryFindPool(tx, relay, requested, out range) && IsAllocatable(tx, requested, range, now))
+            {
+                address = requested;
+            }
+            else if (!TryScanPools(tx, relay, now, out address, out range))
+            {
+                return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.PoolExhausted);
+            }
+        }
+
+        if (!Leases.HasRoomFor(address, tx.Mac, tx.Snapshot.Configuration.LeaseMax, now))
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.LeaseMaxReached);
+        }
+
+        Leases.HoldOffer(address, tx.Mac, now + tx.Snapshot.Configuration.OfferHoldSeconds);
+        return WriteReply(tx, request, clientId, Dhcp4MessageType.Offer, address, range, LeaseSecondsFor(tx.Host, range), reply);
+    }
+
+    /// <summary>
+    /// DHCPREQUEST from a client with no reserved address, for <paramref name="target"/> (option 50, else ciaddr):
+    /// <list type="bullet">
+    /// <item>not in one of the client's pools here: NAK when the client chose us (option 54) or we are
+    /// authoritative, else silence (RFC 2131 §4.3.2: another server may know it);</item>
+    /// <item>reserved for another host, leased or offered to another client, or declined: NAK;</item>
+    /// <item>lease-max reached: NAK;</item>
+    /// <item>else ACK and record the lease. A client with no lease on record (after a restart that lost it) keeps
+    /// its address when it is free, as dnsmasq does; if it is new to the client (no lease, no offer), it counts
+    /// against the pool rate limit like a DISCOVER, so REQUESTs cannot drain a pool around the limit.</item>
+    /// </list>
+    /// </summary>
+    private Dhcp4EngineResult RequestFromPool(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, IPv4Address target, bool hasServerId, Span<byte> reply)
+    {
+        const Dhcp4MessageType type = Dhcp4MessageType.Request;
+        long now = tx.Context.NowUnixSeconds;
+        IPv4Address relay = request.Giaddr;
+        if (!TryFindPool(tx, relay, target, out RangeMatch range))
+        {
+            if (Leases.Release(target, tx.Mac))
+            {
+                Dhcp4EngineResult nak = WriteNak(tx, request, clientId, "address not in a pool on this network", reply);
+                return nak with { LeaseChange = Dhcp4LeaseChange.Released };
+            }
+
+            return hasServerId || tx.Snapshot.Configuration.Authoritative
+                ? WriteNak(tx, request, clientId, "address not in a pool on this network", reply)
+                : Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoRange);
+        }
+
+        if (!IsAllocatable(tx, target, range, now))
+        {
+            bool released = Leases.Release(target, tx.Mac);
+            Dhcp4EngineResult nak = WriteNak(tx, request, clientId, "address in use", reply);
+            return nak with { LeaseChange = released ? Dhcp4LeaseChange.Released : Dhcp4LeaseChange.None };
+        }
+
+        if (!Leases.HasClaimOn(target, tx.Mac) && !TakePoolToken(tx, relay, now))
+        {
+            return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.RateLimited);
+        }
+
+        if (!Leases.HasRoomFor(target, tx.Mac, tx.Snapshot.Configuration.LeaseMax, now))
+        {
+            return WriteNak(tx, request, clientId, "no leases left", reply);
+        }
+
+        uint leaseSeconds = LeaseSecondsFor(tx.Host, range);
+        long expires = leaseSeconds == LeaseTime.Infinite ? 0 : now + leaseSeconds;
+        bool bound = Leases.Grant(target, tx.Mac, clientId, tx.Host?.Reservation.HostName, expires, range.Subnet);
+        Dhcp4EngineResult ack = WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, target, range, leaseSeconds, reply);
+        return ack with { LeaseChange = bound ? Dhcp4LeaseChange.Bound : Dhcp4LeaseChange.Renewed };
+    }
+
+    /// <summary>The first pool (start..end) of this interface or relay, with the client's tags, that holds <paramref name="address"/>.</summary>
+    private static bool TryFindPool(in Transaction tx, IPv4Address relay, IPv4Address address, out RangeMatch match)
+    {
+        IReadOnlyList<DhcpRange> ranges = tx.Snapshot.Configuration.Ranges;
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            DhcpRange range = ranges[i];
+            if (!range.IsStatic && address >= range.Start && address <= range.End
+                && tx.Snapshot.TryMatchRange(i, tx.Context.Interface, relay, tx.Host?.Reservation.SetTags, out match))
+            {
+                return true;
+            }
+        }
+
+        match = default;
+        return false;
+    }
+
+    /// <summary>True when the pool of <paramref name="range"/> may give <paramref name="address"/> to this client now.</summary>
+    private bool IsAllocatable(in Transaction tx, IPv4Address address, in RangeMatch range, long now)
+    {
+        IPv4Subnet subnet = range.Subnet;
+        return address >= range.Range.Start && address <= range.Range.End
+            && address != subnet.Network && address != subnet.BroadcastAddress
+            && !Dhcp4NetworkSnapshot.IsOurAddress(tx.Context.Interface, address)
+            && !tx.Snapshot.IsReservedForAnother(address, tx.Host)
+            && Leases.IsFreeFor(address, tx.Mac, now);
+    }
+
+    /// <summary>Scans the client's pools for a free address, each from the point the client's MAC hashes to.</summary>
+    private bool TryScanPools(in Transaction tx, IPv4Address relay, long now, out IPv4Address address, out RangeMatch match)
+    {
+        Dhcp4NetworkSnapshot snapshot = tx.Snapshot;
+        IReadOnlyList<DhcpRange> ranges = snapshot.Configuration.Ranges;
+        if (!ReferenceEquals(_poolMissesFor, snapshot))
+        {
+            _poolMisses = new PoolMiss[ranges.Count];
+            _poolMissesFor = snapshot;
+        }
+
+        long version = Leases.Version;
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            DhcpRange range = ranges[i];
+            if (range.IsStatic || !snapshot.TryMatchRange(i, tx.Context.Interface, relay, tx.Host?.Reservation.SetTags, out match))
+            {
+                continue;
+            }
+
+            PoolMiss miss = _poolMisses[i];
+            if (miss.Second == now && miss.Version == version)
+            {
+                continue;
+            }
+
+            uint size = range.End.Value - range.Start.Value + 1;
+            uint offset = (uint)(HashMac(tx.Mac) % size);
+            for (uint probe = 0; probe < size; probe++)
+            {
+                IPv4Address candidate = new(range.Start.Value + ((offset + probe) % size));
+                if (IsAllocatable(tx, candidate, match, now))
+                {
+                    address = candidate;
+                    return true;
+                }
+            }
+
+            _poolMisses[i] = new PoolMiss(version, now);
+        }
+
+        address = default;
+        match = default;
+        return false;
+    }
+
+    /// <summary>One token of the pool rate limit of the request's source: its relay, or the receiving interface.</summary>
+    private bool TakePoolToken(in Transaction tx, IPv4Address relay, long now)
+    {
+        int rate = tx.Snapshot.Configuration.PoolRateLimit;
+        ulong source = relay.IsAny ? (1UL << 32) | (uint)tx.Context.Interface.Index : relay.Value;
+        return _poolBuckets.TryTake(source, now, rate, rate * 2);
+    }
+
+    private static ulong HashMac(MacAddress mac)
+    {
+        ulong value = mac.Value * 0x9E3779B97F4A7C15UL;
+        return value ^ (value >> 29);
     }
 
     /// <summary>
@@ -157,6 +369,11 @@ public sealed class Dhcp4Engine
 
         if (tx.Host?.Reservation.Address is not { } address)
         {
+            if (tx.Snapshot.HasDynamicRanges)
+            {
+                return RequestFromPool(tx, request, clientId, target, hasServerId, reply);
+            }
+
             return tx.Snapshot.Configuration.Authoritative
                 ? WriteNak(tx, request, clientId, "no address reserved for this client", reply)
                 : Dhcp4EngineResult.Drop(type, Dhcp4DropReason.UnknownClient);
@@ -262,7 +479,7 @@ public sealed class Dhcp4Engine
         return WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, IPv4Address.Any, range, leaseSeconds: null, reply);
     }
 
-    private static uint LeaseSecondsFor(HostEntry host, RangeMatch range) => host.Reservation.LeaseSeconds ?? range.Range.LeaseSeconds;
+    private static uint LeaseSecondsFor(HostEntry? host, RangeMatch range) => host?.Reservation.LeaseSeconds ?? range.Range.LeaseSeconds;
 
     /// <summary>
     /// Writes an OFFER or ACK. Options, in dnsmasq's order so that replies look like the ones clients know:
@@ -493,6 +710,8 @@ public sealed class Dhcp4Engine
 
     private static IPv4Address FirstAddress(ServerInterface serverInterface) =>
         serverInterface.Addresses.Count > 0 ? serverInterface.Addresses[0].Address : IPv4Address.Any;
+
+    private readonly record struct PoolMiss(long Version, long Second);
 
     /// <summary>The parts of a request every step needs: its context, the snapshot it is decided on, the client.</summary>
     private readonly record struct Transaction(Dhcp4RequestContext Context, Dhcp4NetworkSnapshot Snapshot, MacAddress Mac, HostEntry? Host);

@@ -39,6 +39,12 @@ public enum Dhcp4DropReason : byte
 
     /// <summary>The message lacks a field its type requires (a REQUEST with no address, an INFORM without ciaddr).</summary>
     MissingField,
+
+    /// <summary>No address of the client's pools is free (all leased, offered, reserved or declined).</summary>
+    PoolExhausted,
+
+    /// <summary>Over a rate limit: the client's packets per second, or new pool addresses per relay or interface.</summary>
+    RateLimited,
 }
 
 /// <summary>What a request did to the lease table: the transport journals it before the reply goes out.</summary>

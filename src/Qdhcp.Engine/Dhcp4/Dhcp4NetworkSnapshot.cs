@@ -19,15 +19,22 @@ public sealed class Dhcp4NetworkSnapshot
 {
     private readonly FrozenDictionary<MacAddress, HostEntry> _byMac;
     private readonly FrozenDictionary<ulong, HostEntry[]> _byClientIdHash;
+    private readonly FrozenDictionary<uint, HostEntry> _byReservedAddress;
     private readonly FrozenDictionary<string, byte> _matchTagsReferenced;
     private readonly OptionBlock?[] _rangeBlocks;
 
-    private Dhcp4NetworkSnapshot(Dhcp4Configuration configuration, FrozenDictionary<MacAddress, HostEntry> byMac, FrozenDictionary<ulong, HostEntry[]> byClientIdHash)
+    private Dhcp4NetworkSnapshot(
+        Dhcp4Configuration configuration,
+        FrozenDictionary<MacAddress, HostEntry> byMac,
+        FrozenDictionary<ulong, HostEntry[]> byClientIdHash,
+        FrozenDictionary<uint, HostEntry> byReservedAddress)
     {
         Configuration = configuration;
         _rangeBlocks = new OptionBlock?[configuration.Ranges.Count];
         _byMac = byMac;
         _byClientIdHash = byClientIdHash;
+        _byReservedAddress = byReservedAddress;
+        HasDynamicRanges = configuration.Ranges.Any(r => !r.IsStatic);
         DomainBytes = string.IsNullOrEmpty(configuration.Domain) ? null : Encoding.ASCII.GetBytes(configuration.Domain);
 
         // Request-derived tags (dhcp-match, dhcp-userclass) matter only when some option asks for them; when none
@@ -46,17 +53,26 @@ public sealed class Dhcp4NetworkSnapshot
 
     internal bool RequestTagsMatter => _matchTagsReferenced.Count > 0;
 
+    /// <summary>True when some range is a pool (<c>start,end</c>) rather than <c>static</c>: unknown clients may get an address.</summary>
+    public bool HasDynamicRanges { get; }
+
     /// <summary>Compiles a configuration. Later duplicates of a MAC lose to the first, as the configuration sources report.</summary>
     public static Dhcp4NetworkSnapshot Compile(Dhcp4Configuration configuration)
     {
         Dictionary<MacAddress, HostEntry> byMac = [];
         Dictionary<ulong, List<HostEntry>> byClientId = [];
+        Dictionary<uint, HostEntry> byAddress = [];
         foreach (Reservation reservation in configuration.Reservations)
         {
             HostEntry entry = new(reservation);
             if (reservation.Mac is { } mac)
             {
                 byMac.TryAdd(mac, entry);
+            }
+
+            if (reservation.Address is { } address && !reservation.Ignore)
+            {
+                byAddress.TryAdd(address.Value, entry);
             }
 
             if (reservation.ClientId is { Length: > 0 } clientId)
@@ -74,8 +90,16 @@ public sealed class Dhcp4NetworkSnapshot
         return new Dhcp4NetworkSnapshot(
             configuration,
             byMac.ToFrozenDictionary(),
-            byClientId.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
+            byClientId.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
+            byAddress.ToFrozenDictionary());
     }
+
+    /// <summary>
+    /// True when <paramref name="address"/> is reserved by a host entry other than <paramref name="client"/>'s:
+    /// a pool never hands it out, whether or not that host is online.
+    /// </summary>
+    internal bool IsReservedForAnother(IPv4Address address, HostEntry? client) =>
+        _byReservedAddress.TryGetValue(address.Value, out HostEntry? owner) && !ReferenceEquals(owner, client);
 
     /// <summary>
     /// Finds the host entry of a client, as dnsmasq does: a line whose client-id equals the request's option 61
@@ -112,47 +136,60 @@ public sealed class Dhcp4NetworkSnapshot
         IReadOnlyList<DhcpRange> ranges = Configuration.Ranges;
         for (int i = 0; i < ranges.Count; i++)
         {
-            DhcpRange range = ranges[i];
-            if (!TagsSatisfied(range.RequiredTags, hostTags, null))
+            if (!TryMatchRange(i, serverInterface, relay, hostTags, out match))
             {
                 continue;
             }
 
-            if (!TryGetSubnet(serverInterface, range, out IPv4Subnet subnet))
-            {
-                continue;
-            }
-
-            IPv4Address serverId;
-            if (relay.IsAny)
-            {
-                if (!TryFindAddressIn(serverInterface, subnet, out serverId))
-                {
-                    continue;
-                }
-            }
-            else
-            {
-                if (!subnet.Contains(relay) || serverInterface.Addresses.Count == 0)
-                {
-                    continue;
-                }
-
-                serverId = serverInterface.Addresses[0].Address;
-            }
-
+            DhcpRange range = match.Range;
+            IPv4Subnet subnet = match.Subnet;
             bool inRange = range.IsStatic || reserved
                 ? subnet.Contains(address)
                 : address >= range.Start && address <= range.End;
             if (inRange && address != subnet.Network && address != subnet.BroadcastAddress)
             {
-                match = new RangeMatch(i, range, subnet, serverId);
                 return true;
             }
         }
 
         match = default;
         return false;
+    }
+
+    /// <summary>
+    /// Whether range <paramref name="index"/> serves a request received on <paramref name="serverInterface"/>
+    /// (directly, or through the relay at <paramref name="relay"/>) for a client with <paramref name="hostTags"/>,
+    /// whatever the address; and if so its subnet and the server identifier to answer with.
+    /// </summary>
+    internal bool TryMatchRange(int index, ServerInterface serverInterface, IPv4Address relay, IReadOnlyList<string>? hostTags, out RangeMatch match)
+    {
+        DhcpRange range = Configuration.Ranges[index];
+        match = default;
+        if (!TagsSatisfied(range.RequiredTags, hostTags, null) || !TryGetSubnet(serverInterface, range, out IPv4Subnet subnet))
+        {
+            return false;
+        }
+
+        IPv4Address serverId;
+        if (relay.IsAny)
+        {
+            if (!TryFindAddressIn(serverInterface, subnet, out serverId))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            if (!subnet.Contains(relay) || serverInterface.Addresses.Count == 0)
+            {
+                return false;
+            }
+
+            serverId = serverInterface.Addresses[0].Address;
+        }
+
+        match = new RangeMatch(index, range, subnet, serverId);
+        return true;
     }
 
     /// <summary>True when <paramref name="address"/> is one of the interface's own: a REQUEST naming it in option 54 is for us.</summary>

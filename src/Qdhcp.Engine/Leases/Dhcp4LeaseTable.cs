@@ -17,6 +17,12 @@ public sealed class Dhcp4LeaseTable
 
     // The address each client's newest lease is on: one lease per client and subnet, as dnsmasq keeps.
     private readonly Dictionary<MacAddress, uint> _addressByMac = [];
+
+    // Addresses offered from a pool and not yet requested: held for one client briefly, so two clients racing
+    // through DISCOVER never get the same address (RFC 2131 §4.3.1 lets a server reserve the offered address).
+    // Not leases: not journaled, not counted against lease-max. One per address and one per client, so bounded.
+    private readonly Dictionary<uint, HeldOffer> _offers = [];
+    private readonly Dictionary<MacAddress, uint> _offerByMac = [];
     private readonly Lock _lock = new();
     private long _version;
 
@@ -142,6 +148,7 @@ public sealed class Dhcp4LeaseTable
             }
 
             _addressByMac[mac] = address.Value;
+            DropOfferLocked(address.Value, mac);
             _version++;
             Journal?.Granted(address, mac, clientId, hostName, expiresUnixSeconds);
             return bound;
@@ -159,7 +166,18 @@ public sealed class Dhcp4LeaseTable
                 if (active.Mac != DeclinedMarker)
                 {
                     Journal?.Released(address, active.Mac);
+
+                    // The declining client starts over with DISCOVER: an offer it held elsewhere goes too.
+                    if (_offerByMac.Remove(active.Mac, out uint offered))
+                    {
+                        _offers.Remove(offered);
+                    }
                 }
+            }
+
+            if (_offers.Remove(address.Value, out HeldOffer offer))
+            {
+                _offerByMac.Remove(offer.Mac);
             }
 
             _byAddress[address.Value] = new ActiveLease(address, DeclinedMarker) { ExpiresUnixSeconds = untilUnixSeconds };
@@ -176,12 +194,125 @@ public sealed class Dhcp4LeaseTable
             {
                 _byAddress.Remove(address.Value);
                 ForgetMacLocked(active);
+
+                // The client gave the address up; an offer it was holding goes with it.
+                if (_offerByMac.Remove(mac, out uint offered))
+                {
+                    _offers.Remove(offered);
+                }
+
                 _version++;
                 Journal?.Released(address, mac);
                 return true;
             }
 
             return false;
+        }
+    }
+
+    /// <summary>
+    /// True when a pool may give <paramref name="address"/> to <paramref name="mac"/> at <paramref name="now"/>: no
+    /// unexpired lease or quarantine of another client on it, and no unexpired offer to another client.
+    /// </summary>
+    public bool IsFreeFor(IPv4Address address, MacAddress mac, long now)
+    {
+        lock (_lock)
+        {
+            return IsFreeForLocked(address.Value, mac, now);
+        }
+    }
+
+    /// <summary>
+    /// The address this client has: its lease (even expired, which is still its own until another client takes
+    /// it), else an address offered to it. False when it has neither.
+    /// </summary>
+    public bool TryGetClientAddress(MacAddress mac, out IPv4Address address)
+    {
+        lock (_lock)
+        {
+            if (_addressByMac.TryGetValue(mac, out uint leased))
+            {
+                address = new IPv4Address(leased);
+                return true;
+            }
+
+            if (_offerByMac.TryGetValue(mac, out uint offered))
+            {
+                address = new IPv4Address(offered);
+                return true;
+            }
+        }
+
+        address = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Holds <paramref name="address"/> for <paramref name="mac"/> until <paramref name="untilUnixSeconds"/>, replacing
+    /// any other offer to that client. Also when the client leases it already: that lease may have expired, and
+    /// another client must not take the address between this OFFER and the REQUEST.
+    /// </summary>
+    public void HoldOffer(IPv4Address address, MacAddress mac, long untilUnixSeconds)
+    {
+        lock (_lock)
+        {
+            if (_offerByMac.TryGetValue(mac, out uint previous) && previous != address.Value)
+            {
+                _offers.Remove(previous);
+            }
+
+            if (_offers.TryGetValue(address.Value, out HeldOffer other) && other.Mac != mac)
+            {
+                _offerByMac.Remove(other.Mac);
+            }
+
+            _offers[address.Value] = new HeldOffer(mac, untilUnixSeconds);
+            _offerByMac[mac] = address.Value;
+        }
+    }
+
+    /// <summary>True when <paramref name="mac"/> leases <paramref name="address"/> (even expired) or was offered it.</summary>
+    public bool HasClaimOn(IPv4Address address, MacAddress mac)
+    {
+        lock (_lock)
+        {
+            return (_byAddress.TryGetValue(address.Value, out ActiveLease? active) && active.Mac == mac)
+                || (_offers.TryGetValue(address.Value, out HeldOffer offer) && offer.Mac == mac);
+        }
+    }
+
+    /// <summary>The number of offers held (metrics and tests).</summary>
+    public int OfferCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _offers.Count;
+            }
+        }
+    }
+
+    private bool IsFreeForLocked(uint address, MacAddress mac, long now)
+    {
+        if (_byAddress.TryGetValue(address, out ActiveLease? active) && active.Mac != mac && !active.IsExpired(now))
+        {
+            return false;
+        }
+
+        return !_offers.TryGetValue(address, out HeldOffer offer) || offer.Mac == mac || offer.UntilUnixSeconds <= now;
+    }
+
+    private void DropOfferLocked(uint address, MacAddress mac)
+    {
+        if (_offers.Remove(address, out HeldOffer offer))
+        {
+            _offerByMac.Remove(offer.Mac);
+        }
+
+        if (_offerByMac.Remove(mac, out uint other))
+        {
+            _offers.Remove(other);
         }
     }
 
@@ -192,6 +323,8 @@ public sealed class Dhcp4LeaseTable
         {
             _byAddress.Clear();
             _addressByMac.Clear();
+            _offers.Clear();
+            _offerByMac.Clear();
             foreach (LeaseRecord record in records)
             {
                 _addressByMac[record.Mac] = record.Address.Value;
@@ -259,6 +392,8 @@ public sealed class Dhcp4LeaseTable
             _addressByMac.Remove(lease.Mac);
         }
     }
+
+    private readonly record struct HeldOffer(MacAddress Mac, long UntilUnixSeconds);
 
     private sealed class ActiveLease(IPv4Address address, MacAddress mac)
     {

@@ -29,6 +29,23 @@ public sealed record Dhcp4Configuration
     /// <summary>How long an address a client declined (found in use, RFC 2131 §4.3.3) is not offered again; dnsmasq uses 10 minutes.</summary>
     public uint DeclineQuarantineSeconds { get; init; } = 600;
 
+    /// <summary>
+    /// How long an address offered from a pool is kept for the client it was offered to (RFC 2131 §4.3.1: the
+    /// server may reserve it), so two clients racing through DISCOVER never get the same one. Short, because a
+    /// flood of DISCOVERs that never REQUEST holds addresses for this long.
+    /// </summary>
+    public uint OfferHoldSeconds { get; init; } = 10;
+
+    /// <summary>Requests per second one client (MAC) may make, burst twice that; 0 turns the limit off.</summary>
+    public int ClientRateLimit { get; init; } = 10;
+
+    /// <summary>
+    /// New pool addresses per second one relay (giaddr) or, for direct clients, one interface may be handed, burst
+    /// twice that; 0 turns it off. Bounds how fast one port can drain a pool with random MACs; reserved hosts and
+    /// clients renewing or getting back their own address are never held back by it.
+    /// </summary>
+    public int PoolRateLimit { get; init; } = 50;
+
     /// <summary>False when DNS is off (<c>--port=0</c>): the server then does not announce itself as DNS server by default.</summary>
     public bool DnsEnabled { get; init; } = true;
 }
