@@ -16,6 +16,9 @@
 #   SECONDS_PER_POINT [6]  REPEAT [3]   CLIENTS_CAP: perfdhcp -R (defaults to HOSTS)
 #   OUT       [/var/tmp/qdhcp-bench/<date>]   where results.csv, results.md and the logs go
 #   WARMUP_SECONDS [3]   unmeasured perfdhcp load at 2,000 DORA/s after each start (JIT warm-up, leases in place)
+#   POOL_CLIENTS [65535]   the dynamic-pool scenario: this many distinct clients (perfdhcp -R) take addresses from a
+#             pool of 130,000 (no reservations); "" skips it. POOL_RATES [5000 10000 20000 0]
+#   POOL_SERVERS [qdhcp qdhcp-nojournal dnsmasq kea-persist kea-nopersist]   qdhcp-nojournal = --leasefile-ro
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -24,11 +27,14 @@ repo=$(dirname "$here")
 if [[ -n ${QUICK:-} ]]; then
   : "${HOSTS:=65535}" "${RATES:=10000 20000 0}" "${DIRECT_RATES:=20000 0}" "${SECONDS_PER_POINT:=3}" "${REPEAT:=1}"
 fi
-SERVERS=${SERVERS:-qdhcp dnsmasq kea-persist kea-nopersist}
-HOSTS=${HOSTS:-10000 65535}
+SERVERS=${SERVERS-qdhcp dnsmasq kea-persist kea-nopersist}
+HOSTS=${HOSTS-10000 65535}
 RATES=${RATES:-1000 5000 10000 20000 30000 0}
 DIRECT_RATES=${DIRECT_RATES:-5000 20000 0}
 SECONDS_PER_POINT=${SECONDS_PER_POINT:-6}
+POOL_CLIENTS=${POOL_CLIENTS-65535}
+POOL_RATES=${POOL_RATES:-5000 10000 20000 0}
+POOL_SERVERS=${POOL_SERVERS:-qdhcp qdhcp-nojournal dnsmasq kea-persist kea-nopersist}
 REPEAT=${REPEAT:-3}
 OUT=${OUT:-/var/tmp/qdhcp-bench/$(date +%Y%m%d-%H%M%S)}
 WARMUP_SECONDS=${WARMUP_SECONDS:-3}
@@ -87,28 +93,43 @@ for ns in "$NS_SRV" "$NS_GEN"; do
 done
 
 # --- servers ----------------------------------------------------------------------------------------------------
-neutron_args() { # the agent's dnsmasq command line (neutron-samples/README.md), for DIR
-  local d=$1
+SCENARIO=static
+POOL_FIRST=10.64.1.0 POOL_LAST=10.65.255.250
+neutron_args() { # the agent's dnsmasq command line (neutron-samples/README.md), for DIR; a pool in the pool scenario
+  local d=$1 range="10.64.0.0,static"
+  # dnsmasq pings an address before it offers it from a pool and stays silent meanwhile (perfdhcp does not
+  # retransmit): --no-ping, as Kea and qdhcp never ping.
+  [[ $SCENARIO == pool ]] && range="$POOL_FIRST,$POOL_LAST" && echo -n "--no-ping "
   echo "--no-hosts --no-resolv --pid-file=$d/pid --dhcp-hostsfile=$d/host --addn-hosts=$d/addn_hosts" \
        "--dhcp-optsfile=$d/opts --dhcp-leasefile=$d/leases --dhcp-match=set:ipxe,175" \
        "--dhcp-userclass=set:ipxe6,iPXE --local-service --bind-dynamic" \
-       "--dhcp-range=set:subnet-bench,10.64.0.0,static,255.254.0.0,86400s" \
+       "--dhcp-range=set:subnet-bench,$range,255.254.0.0,86400s" \
        "--dhcp-option-force=option:mtu,1500 --dhcp-lease-max=131072 --conf-file=/dev/null --domain=openstacklocal"
+}
+# qdhcp's abuse limits are per client and per relay: perfdhcp is one relay bringing 65,535 clients, so in the pool
+# scenario the per-relay pool limit (default 50 new addresses/s) is turned off, as Kea and dnsmasq have none.
+qdhcp_args() {
+  local d=$1 a
+  a="$(neutron_args "$d")"
+  [[ $SCENARIO == pool ]] && a="$a --dhcp-pool-rate-limit=0"
+  [[ $2 == qdhcp-nojournal ]] && a="${a/--dhcp-leasefile=$d\/leases/--leasefile-ro}"
+  echo "$a"
 }
 server_command() { # SERVER DIR -> the command that runs it in the server namespace, in the foreground
   local s=$1 d=$2
   case $s in
-    qdhcp) echo "env ${QDHCP_ENV:-QDHCP_BENCH=1} ip netns exec $NS_SRV $QDHCP serve $(neutron_args "$d") ${QDHCP_EXTRA_ARGS:-} --keep-in-foreground >>$d/server.log 2>&1" ;;
+    qdhcp|qdhcp-nojournal) echo "env ${QDHCP_ENV:-QDHCP_BENCH=1} ip netns exec $NS_SRV $QDHCP serve $(qdhcp_args "$d" "$s") ${QDHCP_EXTRA_ARGS:-} --keep-in-foreground >>$d/server.log 2>&1" ;;
     dnsmasq) echo "ip netns exec $NS_SRV dnsmasq $(neutron_args "$d") --keep-in-foreground --log-facility=$d/server.log >>$d/server.log 2>&1" ;;
     kea-*) echo "env KEA_PIDFILE_DIR=$d KEA_LOCKFILE_DIR=$d ip netns exec $NS_SRV kea-dhcp4 -c $d/kea-dhcp4.json >>$d/server.log 2>&1" ;;
   esac
 }
 # Starts SERVER with HOSTS hosts; sets server_pid and start_ms (launch to first OFFER, probed every 2 ms).
 start_server() {
-  local s=$1 n=$2 d=$OUT/servers/$1-$2
+  local s=$1 n=$2 d=$OUT/servers/$1-$2-$SCENARIO
   rm -rf "$d"; mkdir -p "$d"
   python3 "$here/lib/genconf.py" "$d" "$n" "$IF_SRV" "$SERVER_IP" "$PLEN" "$FIRST_HOST" \
-    --persist "$([[ $s == kea-persist ]] && echo true || echo false)"
+    --persist "$([[ $s == kea-persist ]] && echo true || echo false)" \
+    $([[ $SCENARIO == pool ]] && echo "--pool $POOL_FIRST $POOL_LAST")
   local out
   out=$(ip netns exec "$NS_GEN" "$LOADGEN" probe --interface "$IF_GEN" --wait 60 --exec "$(server_command "$s" "$d")") || true
   server_pid=$(sed -n 's/^pid=//p' <<<"$out")
@@ -128,7 +149,7 @@ relay_point() { # REPEAT SERVER HOSTS RATE
   row=$(POINT_LOG=$OUT/points.log POINT_SECONDS=$SECONDS_PER_POINT python3 "$here/lib/point.py" "$server_pid" perfdhcp -- \
     ip netns exec "$NS_GEN" timeout $((SECONDS_PER_POINT + 20)) perfdhcp -4 -l "$IF_GEN" "${rate_args[@]}" -p "$SECONDS_PER_POINT" \
       -R "$clients" -b mac=fa:16:3e:00:00:00 -d 1 "$SERVER_IP")
-  echo "$1,$2,$3,relay,$4,$row,$(load1)" | tee -a "$CSV"
+  echo "$1,$2,$3,$([[ $SCENARIO == pool ]] && echo pool || echo relay),$4,$row,$(load1)" | tee -a "$CSV"
 }
 direct_point() { # REPEAT SERVER HOSTS RATE
   local row
@@ -142,7 +163,7 @@ drop_of_last() { tail -n 1 "$CSV" | cut -d, -f7; }
 EVENTS=$OUT/events.csv
 echo "repeat,server,hosts,event,ms,drop_pct_under_load,load1" >"$EVENTS"
 reload_under_load() { # REPEAT SERVER HOSTS: SIGHUP with a changed hosts file while perfdhcp offers 10,000 DORA/s
-  local d=$OUT/servers/$2-$3 rate=${RELOAD_RATE:-10000} secs=$((SECONDS_PER_POINT < 6 ? 6 : SECONDS_PER_POINT))
+  local d=$OUT/servers/$2-$3-$SCENARIO rate=${RELOAD_RATE:-10000} secs=$((SECONDS_PER_POINT < 6 ? 6 : SECONDS_PER_POINT))
   python3 "$here/lib/genconf.py" "$d" "$3" "$IF_SRV" "$SERVER_IP" "$PLEN" "$FIRST_HOST" --tweak \
     --persist "$([[ $2 == kea-persist ]] && echo true || echo false)"
   local perf_out=$OUT/servers/reload-$1-$2-$3.txt
@@ -216,7 +237,25 @@ for r in $(seq "$REPEAT"); do
       stop_server
     done
   done
+  # The dynamic-pool scenario (issue 7): no reservations, every client takes an address from the pool; with the
+  # lease file journaled (qdhcp) or not (qdhcp-nojournal), Kea memfile persist on/off, dnsmasq with its lease file.
+  SCENARIO=pool
+  for n in $POOL_CLIENTS; do
+    for s in $POOL_SERVERS; do
+      echo "==> repeat $r: $s, pool with $n clients (load $(load1))"
+      start_server "$s" "$n"
+      saturated=
+      for rate in $POOL_RATES; do
+        if [[ -n $saturated && $rate != 0 ]]; then continue; fi
+        relay_point "$r" "$s" "$n" "$rate"
+        awk -v d="$(drop_of_last)" 'BEGIN{exit !(d > 20)}' && saturated=1
+      done
+      stop_server
+    done
+  done
+  SCENARIO=static
   SERVERS=$(awk '{for(i=NF;i>0;i--) printf "%s%s", $i, (i>1?" ":"\n")}' <<<"$SERVERS")  # alternate the order
+  POOL_SERVERS=$(awk '{for(i=NF;i>0;i--) printf "%s%s", $i, (i>1?" ":"\n")}' <<<"$POOL_SERVERS")
 done
 echo "load at end: $(cat /proc/loadavg)" | tee -a "$OUT/machine.txt"
 

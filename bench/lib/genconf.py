@@ -5,8 +5,9 @@ Neutron's files (host, opts, addn_hosts, empty leases) for qdhcp and dnsmasq, an
 kea-dhcp4 JSON configuration (reservations in the subnet, memfile). Host i has MAC base + i (perfdhcp's -b
 sequence: it adds a random number below -R to the base MAC) and address first + i.
 
-usage: genconf.py DIR HOSTS SERVER_IF SERVER_IP PREFIX_LEN FIRST_HOST_IP [--persist true|false] [--tweak]
+usage: genconf.py DIR HOSTS SERVER_IF SERVER_IP PREFIX_LEN FIRST_HOST_IP [--persist true|false] [--tweak] [--pool FIRST LAST]
   --tweak: write the same hosts but the last one on another address (what a SIGHUP reload picks up)
+  --pool: the dynamic-pool scenario: no reservations (empty hosts files) and, for Kea, a pool FIRST - LAST
 """
 import ipaddress, json, os, sys
 
@@ -14,6 +15,9 @@ d, n, iface, server_ip, plen, first = sys.argv[1:7]
 n, plen = int(n), int(plen)
 persist = "--persist" in sys.argv and sys.argv[sys.argv.index("--persist") + 1] == "true"
 tweak = "--tweak" in sys.argv
+pool = sys.argv[sys.argv.index("--pool") + 1:sys.argv.index("--pool") + 3] if "--pool" in sys.argv else None
+if pool:
+    n = 0
 first = int(ipaddress.IPv4Address(first))
 base = 0xFA163E000000
 net = ipaddress.IPv4Network(f"{server_ip}/{plen}", strict=False)
@@ -58,6 +62,7 @@ kea = {
             "reservations-in-subnet": True, "reservations-out-of-pool": True, "reservations-global": False,
             "option-data": [{"name": "routers", "data": router}, {"name": "domain-name-servers", "data": dns}],
             "reservations": [{"hw-address": m, "ip-address": a, "hostname": h} for m, a, h in hosts],
+            "pools": [{"pool": f"{pool[0]} - {pool[1]}"}] if pool else [],
         }],
         # WARN: at INFO Kea logs every lease (DHCP4_LEASE_ALLOC), a per-packet cost qdhcp does not pay by default.
         "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": os.path.join(d, "kea.log")}], "severity": "WARN"}],

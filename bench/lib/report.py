@@ -40,7 +40,8 @@ print("Medians over the repeats. perfdhcp = relay path (giaddr set, replies to p
 scenarios = sorted({(h, p) for (h, p, _, _) in points}, key=lambda x: (x[1] != "relay", x[0]))
 summary = {}
 for hosts, path in scenarios:
-    print(f"## {hosts:,} hosts, {path} path ({'perfdhcp' if path == 'relay' else 'qdhcp-loadgen'})\n")
+    title = f"{hosts:,} clients from a dynamic pool, relay path (perfdhcp)" if path == "pool" else f"{hosts:,} hosts, {path} path ({'perfdhcp' if path == 'relay' else 'qdhcp-loadgen'})"
+    print(f"## {title}\n")
     print("| offered/s | server | achieved DORA/s | drops % | delay avg/median ms | delay max ms | CPU ms/1000 DORA | gen CPU % | RSS MiB (peak) |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     rates = sorted({o for (h, p, o, _) in points if h == hosts and p == path}, key=lambda o: (o == 0, o))
