@@ -9,6 +9,7 @@
 //
 //   qdhcp-loadgen dora  --interface IF [--rate R] [--duration S] [--clients N] [--mac-base M] [--timeout-ms T]
 //   qdhcp-loadgen probe --interface IF [--wait S]      prints the wall-clock time (unix seconds) of the first OFFER
+//   qdhcp-loadgen flood|garbage ...                    abuse: random-MAC starvation, broken datagrams (Abuse.cs)
 //
 // dora prints one line of key=value: sent, completed, drops, achieved DORA/s, DO and RA delay median/max (ms).
 using System.Buffers.Binary;
@@ -27,10 +28,17 @@ for (int i = 1; i + 1 < args.Length; i += 2)
 
 string Get(string key, string fallback) => opts.TryGetValue(key, out string? v) ? v : fallback;
 string iface = Get("interface", "");
-if (mode is not ("dora" or "probe") || iface.Length == 0)
+if (mode is not ("dora" or "probe" or "flood" or "garbage") || iface.Length == 0)
 {
     Console.Error.WriteLine("usage: qdhcp-loadgen dora|probe --interface IF [--rate R] [--duration S] [--clients N] [--mac-base M] [--timeout-ms T] [--wait S]");
+    Console.Error.WriteLine("       qdhcp-loadgen flood --interface IF [--rate R] [--duration S] [--request 1] [--seed N] [--giaddr A]   (random-MAC starvation, see Abuse.cs)");
+    Console.Error.WriteLine("       qdhcp-loadgen garbage --interface IF [--rate R] [--duration S] [--seed N]                           (broken datagrams at line rate)");
     return 2;
+}
+
+if (mode is "flood" or "garbage")
+{
+    return Abuse.Run(mode, iface, Get);
 }
 
 ulong macBase = ParseMac(Get("mac-base", "fa:16:3e:00:00:00"));

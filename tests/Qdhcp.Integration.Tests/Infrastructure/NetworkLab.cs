@@ -157,16 +157,36 @@ public sealed class NetworkLab : IAsyncDisposable
         Log($"lab {Id}: {TapName} has {DhcpPortAddress}/{DhcpPortPrefixLength}");
     }
 
+    /// <summary>
+    /// Another segment: a bridge <paramref name="bridge"/> in the fabric namespace and an interface
+    /// <paramref name="name"/> with <paramref name="cidr"/> in the server namespace plugged into it (a second port the
+    /// server may or may not be told to serve). VMs join it with <see cref="AddVm"/>'s bridge argument.
+    /// </summary>
+    public void AddServerSegment(string bridge, string name, string cidr)
+    {
+        string peer = $"qs{Id}{_segments++:x2}";
+        Shell.Ip("-n", FabricNamespace, "link", "add", bridge, "type", "bridge");
+        Shell.Ip("-n", FabricNamespace, "link", "set", bridge, "up");
+        Shell.Ip("-n", FabricNamespace, "link", "add", peer, "type", "veth", "peer", "name", name, "netns", ServerNamespace);
+        Shell.Ip("-n", FabricNamespace, "link", "set", peer, "master", bridge, "up");
+        Shell.Ip("-n", ServerNamespace, "addr", "add", cidr, "dev", name);
+        Shell.Ip("-n", ServerNamespace, "link", "set", name, "up");
+        Log($"lab {Id}: server interface {name} {cidr} on fabric bridge {bridge}");
+    }
+
+    private int _segments;
+
     /// <summary>A VM: its own namespace whose eth0 (with <paramref name="mac"/>) is plugged into the bridge, link up.</summary>
     /// <param name="address">An address to configure on eth0 (e.g. "10.10.10.254/24"), or none as at boot.</param>
-    public Vm AddVm(MacAddress mac, string? address = null)
+    /// <param name="bridge">The fabric bridge to plug into: br0 (the DHCP port's segment) unless another was added with <see cref="AddServerSegment"/>.</param>
+    public Vm AddVm(MacAddress mac, string? address = null, string bridge = "br0")
     {
         int n = _vms.Count;
         string ns = $"qtvm{Id}{n:x2}";
         string port = $"qv{Id}{n:x2}";
         AddNamespace(ns);
         Shell.Ip("-n", FabricNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
-        Shell.Ip("-n", FabricNamespace, "link", "set", port, "master", "br0", "up");
+        Shell.Ip("-n", FabricNamespace, "link", "set", port, "master", bridge, "up");
         Shell.Ip("-n", ns, "link", "set", "eth0", "address", mac.ToString());
         Shell.Ip("-n", ns, "link", "set", "eth0", "up");
         var vm = new Vm(this, ns, mac);
