@@ -1,12 +1,15 @@
 using System.Globalization;
 using Qdhcp.Integration.Tests.Infrastructure;
+using Qdhcp.Wire.Dhcp4;
 using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Integration.Tests;
 
 /// <summary>
 /// Issue 7's abuse cases against the real server: garbage at line rate (bounded memory, still serving, quiet
-/// logs), packets arriving on an interface the server was not told to serve. (A REQUEST naming another server's
+/// logs), packets arriving on an interface the server was not told to serve, DHCP starvation by a random-MAC
+/// flood (qdhcp-loadgen flood) against a dynamic pool: reserved hosts and lease holders keep their addresses, and
+/// the pool drains no faster than <c>--dhcp-pool-rate-limit</c>. (A REQUEST naming another server's
 /// option 54 is <see cref="CraftedPacketTests.RequestSelectingAnotherServer_GetsNoAnswer"/>.)
 /// </summary>
 [Trait("Category", "Namespace")]
@@ -86,6 +89,92 @@ public sealed class AbuseTests
         }
 
         server.AssertAlive();
+    }
+
+    [Fact]
+    public async Task RandomMacFlood_ExhaustsASmallPool_ButTheReservedHostAndALeaseHolderKeepTheirAddresses()
+    {
+        ServerProcess.SkipUnderDnsmasq("the flood takes dnsmasq's pool too, but this test is about qdhcp's default limits and its reply counts");
+        await using NetworkLab lab = NetworkLab.Create();
+        lab.WriteCaptureConfiguration();
+        // A 20-address pool and the default rate limits (10 requests/s per MAC, 50 new addresses/s per interface).
+        ServerProcess server = await lab.StartServerAsync(PoolArguments(lab, "set:tag0,10.10.10.100,10.10.10.119,120s"));
+        using CraftedClient clients = CraftedClient.Open(lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:05")));
+        MacAddress holder = MacAddress.Parse("fa:16:3e:aa:ab:06");
+        IPv4Address held = clients.Dora(holder).Yiaddr;
+        Assert.InRange(held.Value, Seeds.Ip("10.10.10.100").Value, Seeds.Ip("10.10.10.119").Value);
+
+        // 2,000 random MACs a second for 10 s, each taking whatever it is offered (dhcpig's attack, faster).
+        Vm attacker = lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:07"), "10.10.10.61/24");
+        Task<IReadOnlyDictionary<string, string>> flood = LoadGen.RunAsync(attacker, "flood", "--rate", "2000", "--duration", "10", "--request", "1", "--seed", "11");
+        List<string> failures = [];
+        int rounds = 0;
+        await Task.Delay(1500, TestContext.Current.CancellationToken);   // the pool is gone within the first second
+        while (!flood.IsCompleted)
+        {
+            rounds++;
+            Check(failures, "reserved host", () => clients.DoraRetrying(TimeSpan.FromSeconds(3), Seeds.Mac2).Yiaddr, Seeds.Ip("10.10.10.2"));
+            Check(failures, "lease holder (re-DISCOVER)", () => clients.DoraRetrying(TimeSpan.FromSeconds(3), holder).Yiaddr, held);
+            Check(failures, "lease holder (INIT-REBOOT)", () => clients.Request(holder, held, serverId: null, timeout: TimeSpan.FromSeconds(2)) is { Type: Dhcp4MessageType.Ack } ack ? ack.Yiaddr : default, held);
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+        }
+
+        IReadOnlyDictionary<string, string> result = await flood;
+        server.AssertAlive();
+        Assert.True(rounds >= 5, $"only {rounds} rounds of checks ran during the flood");
+        Assert.True(failures.Count == 0, $"during the flood ({result["sent"]} DISCOVERs, {result["acks"]} ACKs to the flood):\n{string.Join('\n', failures)}");
+        // The flood took the rest of the pool (19 addresses) and nothing else.
+        Assert.Equal(19, result.Number("distinct_acked"));
+        Assert.Equal(Seeds.Ip("10.10.10.2"), clients.Dora(Seeds.Mac2).Yiaddr);
+    }
+
+    [Fact]
+    public async Task RandomMacFlood_DrainsThePoolNoFasterThanThePoolRateLimit()
+    {
+        ServerProcess.SkipUnderDnsmasq("--dhcp-pool-rate-limit is a qdhcp extension");
+        const int limit = 5;
+        await using NetworkLab lab = NetworkLab.Create();
+        lab.WriteCaptureConfiguration();
+        // 151 addresses: more than the flood may take in the time, so the limit is what stops it, not the pool's size.
+        ServerProcess server = await lab.StartServerAsync([.. PoolArguments(lab, "set:tag0,10.10.10.100,10.10.10.250,120s"), $"--dhcp-pool-rate-limit={limit}"]);
+        Vm attacker = lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:08"), "10.10.10.61/24");
+
+        IReadOnlyDictionary<string, string> result = await LoadGen.RunAsync(attacker, "flood", "--rate", "2000", "--duration", "10", "--request", "1", "--seed", "12");
+
+        server.AssertAlive();
+        double seconds = double.Parse(result["seconds"], CultureInfo.InvariantCulture) + 1;   // the loadgen waits 1 s for late replies
+        long acks = result.Number("distinct_acked");
+        long allowed = (long)Math.Ceiling(limit * seconds) + 2 * limit;   // the rate over the run, plus the burst (2x the rate)
+        NetworkLab.Log($"pool drain: {acks} addresses in {seconds:F1} s at --dhcp-pool-rate-limit={limit} (allowed {allowed}); flood sent {result["sent"]}, by second: {result["acks_by_second"]}");
+        Assert.True(result.Number("sent") >= 10_000, $"the flood sent only {result["sent"]} DISCOVERs");
+        Assert.True(acks <= allowed, $"the flood got {acks} addresses in {seconds:F1} s; the limit allows {allowed}");
+        // And the limit, not a server that stopped answering, is what held it back.
+        Assert.True(acks >= limit * 10 / 2, $"the flood got only {acks} addresses in {seconds:F1} s at {limit}/s: the server did not answer at the limit");
+    }
+
+    /// <summary>The seed's command line with <paramref name="range"/> instead of its static range, and a lease file.</summary>
+    private static List<string> PoolArguments(NetworkLab lab, string range)
+    {
+        List<string> args = lab.SeedArguments();
+        args[args.IndexOf("--dhcp-range=tag0,10.10.10.0,static,120s")] = "--dhcp-range=" + range;
+        args[args.IndexOf("--leasefile-ro")] = $"--dhcp-leasefile={lab.LeasesFile}";
+        return args;
+    }
+
+    private static void Check(List<string> failures, string who, Func<IPv4Address> obtain, IPv4Address expected)
+    {
+        try
+        {
+            IPv4Address got = obtain();
+            if (got != expected)
+            {
+                failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {who}: got {got}, expected {expected}");
+            }
+        }
+        catch (Exception e) when (e is Xunit.Sdk.XunitException)
+        {
+            failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {who}: {e.Message.Split('\n')[0]}");
+        }
     }
 
     private static long Rss(int pid)
