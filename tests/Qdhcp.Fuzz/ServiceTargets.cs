@@ -12,7 +12,8 @@ namespace Qdhcp.Fuzz;
 /// The whole DHCPv4 engine, packet in and reply out, on the seed network as Neutron configures dnsmasq for it
 /// (tests/Qdhcp.Engine.Tests/TestNetwork.cs): a fresh lease table per input so runs are reproducible. The input is
 /// processed twice (the second time 60 s later, as a retransmission or a renewal), and every reply must be a
-/// DHCP message the reader accepts that fits the buffer.
+/// DHCP message the reader accepts that fits the buffer. Besides the static range, two small dynamic pools (one
+/// local, one behind a relay): an address given is a reserved one to its own host, or a pool's.
 /// </summary>
 public static class Dhcp4EngineTarget
 {
@@ -24,9 +25,28 @@ public static class Dhcp4EngineTarget
         MacAddress.Parse("fa:16:3e:00:00:03"),
         [new InterfaceAddress(IPv4Address.Parse("10.10.10.3"), 24)]);
 
+    private static readonly IPv4Address LocalPoolStart = IPv4Address.Parse("10.10.10.100");
+    private static readonly IPv4Address LocalPoolEnd = IPv4Address.Parse("10.10.10.103");
+    private static readonly IPv4Address RelayPoolStart = IPv4Address.Parse("10.20.0.10");
+    private static readonly IPv4Address RelayPoolEnd = IPv4Address.Parse("10.20.0.13");
+
+    /// <summary>The reservations by address, to check an address is only ever given to its host.</summary>
+    private static readonly Dictionary<IPv4Address, MacAddress> Reserved = new()
+    {
+        [IPv4Address.Parse("10.10.10.2")] = MacAddress.Parse("fa:16:3e:fe:c7:87"),
+        [IPv4Address.Parse("10.10.10.5")] = MacAddress.Parse("fa:16:3e:ac:00:05"),
+        [IPv4Address.Parse("10.10.10.6")] = MacAddress.Parse("fa:16:3e:ac:00:06"),
+    };
+
     private static readonly Dhcp4NetworkSnapshot Snapshot = Dhcp4NetworkSnapshot.Compile(new Dhcp4Configuration
     {
-        Ranges = [new DhcpRange(["tag0"], [], IPv4Address.Parse("10.10.10.0"), IPv4Address.Parse("10.10.10.0"), IsStatic: true, Netmask: null, 120)],
+        Ranges =
+        [
+            new DhcpRange(["tag0"], [], IPv4Address.Parse("10.10.10.0"), IPv4Address.Parse("10.10.10.0"), IsStatic: true, Netmask: null, 120),
+            // Dynamic pools: one on the interface's subnet, one behind a relay (giaddr 10.20.0.x), small enough to run dry.
+            new DhcpRange(["pool"], [], LocalPoolStart, LocalPoolEnd, IsStatic: false, Netmask: null, 600),
+            new DhcpRange(["relayed"], [], RelayPoolStart, RelayPoolEnd, IsStatic: false, Netmask: IPv4Address.Parse("255.255.255.0"), 600),
+        ],
         Reservations =
         [
             new Reservation(MacAddress.Parse("fa:16:3e:fe:c7:87"), null, "host-10-10-10-2", IPv4Address.Parse("10.10.10.2"), null, []),
@@ -59,8 +79,31 @@ public static class Dhcp4EngineTarget
             {
                 Check.That(Dhcp4Reader.TryRead(reply[..result.Length], out Dhcp4Reader parsed) == Dhcp4ParseStatus.Ok, "the engine wrote a reply its own reader rejects");
                 Check.That(parsed.MessageType == result.ReplyType, "reply message type differs from the result");
+                CheckAddressGiven(parsed);
             }
         }
+    }
+
+    /// <summary>
+    /// An OFFER or ACK that gives an address (yiaddr) gives a reserved one only to its host, else one of a pool;
+    /// never the server's own address or anything else on the subnet (the static range is for reserved hosts only).
+    /// </summary>
+    private static void CheckAddressGiven(in Dhcp4Reader reply)
+    {
+        IPv4Address given = reply.Yiaddr;
+        if (reply.MessageType is not (Dhcp4MessageType.Offer or Dhcp4MessageType.Ack) || given == IPv4Address.Any)
+        {
+            return;
+        }
+
+        if (Reserved.TryGetValue(given, out MacAddress host))
+        {
+            Check.That(reply.ClientMac == host, $"{reply.MessageType} gives {given}, reserved for {host}, to {reply.ClientMac}");
+            return;
+        }
+
+        bool inPool = (given >= LocalPoolStart && given <= LocalPoolEnd) || (given >= RelayPoolStart && given <= RelayPoolEnd);
+        Check.That(inPool, $"{reply.MessageType} gives {given}: neither reserved nor in a pool");
     }
 }
 
