@@ -1,6 +1,5 @@
 using System.Globalization;
 using Qdhcp.Integration.Tests.Infrastructure;
-using Qdhcp.Wire.Dhcp4;
 using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Integration.Tests;
@@ -91,41 +90,48 @@ public sealed class AbuseTests
         server.AssertAlive();
     }
 
+    /// <remarks>
+    /// 2,000 DISCOVERs a second, 300 times dhcpig's pace. At full speed (40-57k/s from an attacker on the same two
+    /// cores) the server's socket overflows and drops a share of every client's packets too, so a real client may
+    /// need longer than one udhcpc run during the flood; docs/abuse.md has those figures. That is a capacity
+    /// question, measured there, not a fixed outcome to assert here.
+    /// </remarks>
     [Fact]
     public async Task RandomMacFlood_ExhaustsASmallPool_ButTheReservedHostAndALeaseHolderKeepTheirAddresses()
     {
+        const int rate = 2000;
         ServerProcess.SkipUnderDnsmasq("the flood takes dnsmasq's pool too, but this test is about qdhcp's default limits and its reply counts");
         await using NetworkLab lab = NetworkLab.Create();
         lab.WriteCaptureConfiguration();
         // A 20-address pool and the default rate limits (10 requests/s per MAC, 50 new addresses/s per interface).
         ServerProcess server = await lab.StartServerAsync(PoolArguments(lab, "set:tag0,10.10.10.100,10.10.10.119,120s"));
-        using CraftedClient clients = CraftedClient.Open(lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:05")));
-        MacAddress holder = MacAddress.Parse("fa:16:3e:aa:ab:06");
-        IPv4Address held = clients.Dora(holder).Yiaddr;
-        Assert.InRange(held.Value, Seeds.Ip("10.10.10.100").Value, Seeds.Ip("10.10.10.119").Value);
+        // Real udhcpc clients: their raw sockets filter for port 68 in the kernel (BPF), so the attacker's broadcast
+        // DISCOVERs, which the bridge floods to every port, do not bury the answers (a test's own AF_PACKET socket
+        // without a filter would drop replies under a full-speed flood and blame the server).
+        Vm reserved = lab.AddVm(Seeds.Mac2);
+        Vm holder = lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:06"));
+        string held = (await RealClients.RunUdhcpcAsync(holder)).AssertBound().Address!;
+        Assert.InRange(Seeds.Ip(held).Value, Seeds.Ip("10.10.10.100").Value, Seeds.Ip("10.10.10.119").Value);
 
-        // 2,000 random MACs a second for 10 s, each taking whatever it is offered (dhcpig's attack, faster).
+        // Random MACs for 10 s, each taking whatever it is offered (dhcpig's attack, faster).
         Vm attacker = lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:07"), "10.10.10.61/24");
-        Task<IReadOnlyDictionary<string, string>> flood = LoadGen.RunAsync(attacker, "flood", "--rate", "2000", "--duration", "10", "--request", "1", "--seed", "11");
-        List<string> failures = [];
-        int rounds = 0;
+        Task<IReadOnlyDictionary<string, string>> flood = LoadGen.RunAsync(attacker, "flood", "--rate", rate.ToString(CultureInfo.InvariantCulture), "--duration", "10", "--request", "1", "--seed", "11");
+        List<string> outcomes = [];
         await Task.Delay(1500, TestContext.Current.CancellationToken);   // the pool is gone within the first second
         while (!flood.IsCompleted)
         {
-            rounds++;
-            Check(failures, "reserved host", () => clients.DoraRetrying(TimeSpan.FromSeconds(3), Seeds.Mac2).Yiaddr, Seeds.Ip("10.10.10.2"));
-            Check(failures, "lease holder (re-DISCOVER)", () => clients.DoraRetrying(TimeSpan.FromSeconds(3), holder).Yiaddr, held);
-            Check(failures, "lease holder (INIT-REBOOT)", () => clients.Request(holder, held, serverId: null, timeout: TimeSpan.FromSeconds(2)) is { Type: Dhcp4MessageType.Ack } ack ? ack.Yiaddr : default, held);
-            await Task.Delay(500, TestContext.Current.CancellationToken);
+            // Both at once, each a fresh udhcpc (DISCOVER, REQUEST, retransmitting as it does: -t 4 -T 2).
+            ClientRun[] runs = await Task.WhenAll(RealClients.RunUdhcpcAsync(reserved), RealClients.RunUdhcpcAsync(holder));
+            outcomes.Add($"{DateTime.UtcNow:HH:mm:ss.fff} reserved host: {runs[0].Lease?.Address ?? "no lease"}, lease holder: {runs[1].Lease?.Address ?? "no lease"}");
         }
 
         IReadOnlyDictionary<string, string> result = await flood;
         server.AssertAlive();
-        Assert.True(rounds >= 5, $"only {rounds} rounds of checks ran during the flood");
-        Assert.True(failures.Count == 0, $"during the flood ({result["sent"]} DISCOVERs, {result["acks"]} ACKs to the flood):\n{string.Join('\n', failures)}");
+        NetworkLab.Log($"flood at {rate}/s: {result["sent_per_s"]} DISCOVERs/s\n{string.Join('\n', outcomes)}");
+        Assert.True(outcomes.Count >= 2, $"only {outcomes.Count} rounds of clients ran during the flood");
+        Assert.All(outcomes, o => Assert.EndsWith($"reserved host: 10.10.10.2, lease holder: {held}", o, StringComparison.Ordinal));
         // The flood took the rest of the pool (19 addresses) and nothing else.
         Assert.Equal(19, result.Number("distinct_acked"));
-        Assert.Equal(Seeds.Ip("10.10.10.2"), clients.Dora(Seeds.Mac2).Yiaddr);
     }
 
     [Fact]
@@ -159,22 +165,6 @@ public sealed class AbuseTests
         args[args.IndexOf("--dhcp-range=tag0,10.10.10.0,static,120s")] = "--dhcp-range=" + range;
         args[args.IndexOf("--leasefile-ro")] = $"--dhcp-leasefile={lab.LeasesFile}";
         return args;
-    }
-
-    private static void Check(List<string> failures, string who, Func<IPv4Address> obtain, IPv4Address expected)
-    {
-        try
-        {
-            IPv4Address got = obtain();
-            if (got != expected)
-            {
-                failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {who}: got {got}, expected {expected}");
-            }
-        }
-        catch (Exception e) when (e is Xunit.Sdk.XunitException)
-        {
-            failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {who}: {e.Message.Split('\n')[0]}");
-        }
     }
 
     private static long Rss(int pid)
