@@ -57,33 +57,21 @@ public sealed class DnsmasqConfigurationLoader
     public DnsmasqLoadResult Load()
     {
         var diagnostics = new List<ConfigDiagnostic>();
-        var hostEntries = new List<DnsmasqHostEntry>(Options.DhcpHosts);
-        foreach ((string path, string text) in ReadAll(Options.DhcpHostsFiles, "--dhcp-hostsfile", diagnostics))
+        List<(string Path, string Text)> hostsFiles = ReadAll(Options.DhcpHostsFiles, "--dhcp-hostsfile", diagnostics);
+        var hosts = new DnsmasqHostTableLoader(_subnets, Options.Domain, Options.DhcpHosts.Count + hostsFiles.Sum(f => f.Text.Length / 48));
+        foreach (DnsmasqHostEntry entry in Options.DhcpHosts)
         {
-            DnsmasqHostsFile file = DnsmasqHostsFile.Parse(text, path, Options.Domain, removeConflicts: false);
-            hostEntries.AddRange(file.Entries);
-            diagnostics.AddRange(file.Diagnostics);
+            hosts.Add(entry);
         }
 
-        IReadOnlyList<DnsmasqHostEntry> kept = DnsmasqHostsFile.RemoveConflicts(hostEntries, _subnets, diagnostics);
-        var reservations = new List<Reservation>();
-        var ipv6Hosts = new List<DnsmasqHostEntry>();
-        foreach (DnsmasqHostEntry entry in kept)
+        foreach ((string path, string text) in hostsFiles)
         {
-            if (entry.IsIpv6Only)
-            {
-                ipv6Hosts.Add(entry);
-                continue;
-            }
-
-            if (entry.RequiredTags.Count > 0)
-            {
-                diagnostics.Add(new ConfigDiagnostic(ConfigSeverity.Warning, entry.File, entry.Line,
-                    $"tag: filters on host lines ({string.Join(",", entry.RequiredTags.Select(t => "tag:" + t))}) are not supported yet; the line applies to every request"));
-            }
-
-            reservations.AddRange(entry.ToReservations());
+            hosts.AddFile(text, path, diagnostics);
         }
+
+        hostsFiles.Clear();
+        HostTable reservations = hosts.Finish(diagnostics);
+        List<DnsmasqHostEntry> ipv6Hosts = hosts.Ipv6Hosts;
 
         var options = new List<OptionSetting>(Options.DhcpOptions);
         var ipv6Options = new List<string>(Options.Ipv6DhcpOptions);

@@ -222,7 +222,7 @@ internal static class DnsmasqText
     /// A host name dnsmasq would accept: dot-separated labels of letters, digits, '-' and '_' (dnsmasq tolerates
     /// '_'), each 1..63 characters, at most 253 in all; one trailing dot allowed.
     /// </summary>
-    public static bool IsLegalHostName(string name)
+    public static bool IsLegalHostName(ReadOnlySpan<char> name)
     {
         if (name.EndsWith('.'))
         {
@@ -289,7 +289,7 @@ internal static class DnsmasqText
     }
 
     /// <summary>A tag name is any non-empty text without commas or whitespace (a leading '!' negates a required tag).</summary>
-    public static bool IsValidTag(string tag, bool allowNegation)
+    public static bool IsValidTag(ReadOnlySpan<char> tag, bool allowNegation)
     {
         if (allowNegation && tag.StartsWith('!'))
         {

@@ -90,7 +90,7 @@ public sealed class Dhcp4Engine
         }
 
         Transaction tx = new(context, snapshot, request.ClientMac, snapshot.FindHost(request.ClientMac, request.HasEthernetAddress, clientId));
-        if (tx.Host?.Reservation.Ignore == true)
+        if (tx.Host?.Ignore == true)
         {
             return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.IgnoredClient);
         }
@@ -118,14 +118,14 @@ public sealed class Dhcp4Engine
     /// </summary>
     private Dhcp4EngineResult Discover(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, Span<byte> reply)
     {
-        if (tx.Host?.Reservation.Address is not { } address)
+        if (tx.Host?.Address is not { } address)
         {
             return tx.Snapshot.HasDynamicRanges
                 ? DiscoverFromPool(tx, request, clientId, reply)
                 : Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.UnknownClient);
         }
 
-        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.Reservation.SetTags, out RangeMatch range))
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.SetTags, out RangeMatch range))
         {
             return Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.NoRange);
         }
@@ -244,7 +244,7 @@ public sealed class Dhcp4Engine
 
         uint leaseSeconds = LeaseSecondsFor(tx.Host, range);
         long expires = leaseSeconds == LeaseTime.Infinite ? 0 : now + leaseSeconds;
-        bool bound = Leases.Grant(target, tx.Mac, clientId, tx.Host?.Reservation.HostName, expires, range.Subnet);
+        bool bound = Leases.Grant(target, tx.Mac, clientId, tx.Host?.HostName, expires, range.Subnet);
         Dhcp4EngineResult ack = WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, target, range, leaseSeconds, reply);
         return ack with { LeaseChange = bound ? Dhcp4LeaseChange.Bound : Dhcp4LeaseChange.Renewed };
     }
@@ -257,7 +257,7 @@ public sealed class Dhcp4Engine
         {
             DhcpRange range = ranges[i];
             if (!range.IsStatic && address >= range.Start && address <= range.End
-                && tx.Snapshot.TryMatchRange(i, tx.Context.Interface, relay, tx.Host?.Reservation.SetTags, out match))
+                && tx.Snapshot.TryMatchRange(i, tx.Context.Interface, relay, tx.Host?.SetTags, out match))
             {
                 return true;
             }
@@ -293,7 +293,7 @@ public sealed class Dhcp4Engine
         for (int i = 0; i < ranges.Count; i++)
         {
             DhcpRange range = ranges[i];
-            if (range.IsStatic || !snapshot.TryMatchRange(i, tx.Context.Interface, relay, tx.Host?.Reservation.SetTags, out match))
+            if (range.IsStatic || !snapshot.TryMatchRange(i, tx.Context.Interface, relay, tx.Host?.SetTags, out match))
             {
                 continue;
             }
@@ -367,7 +367,7 @@ public sealed class Dhcp4Engine
             return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.MissingField);
         }
 
-        if (tx.Host?.Reservation.Address is not { } address)
+        if (tx.Host?.Address is not { } address)
         {
             if (tx.Snapshot.HasDynamicRanges)
             {
@@ -388,7 +388,7 @@ public sealed class Dhcp4Engine
             return nak with { LeaseChange = released ? Dhcp4LeaseChange.Released : Dhcp4LeaseChange.None };
         }
 
-        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.Reservation.SetTags, out RangeMatch range))
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.SetTags, out RangeMatch range))
         {
             // RFC 2131 §4.3.2: a client on the wrong network gets a NAK, but only when it asked us.
             return hasServerId
@@ -409,7 +409,7 @@ public sealed class Dhcp4Engine
 
         uint leaseSeconds = LeaseSecondsFor(tx.Host, range);
         long expires = leaseSeconds == LeaseTime.Infinite ? 0 : now + leaseSeconds;
-        bool bound = Leases.Grant(address, tx.Mac, clientId, tx.Host.Reservation.HostName, expires, range.Subnet);
+        bool bound = Leases.Grant(address, tx.Mac, clientId, tx.Host.HostName, expires, range.Subnet);
         Dhcp4EngineResult ack = WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, address, range, leaseSeconds, reply);
         return ack with { LeaseChange = bound ? Dhcp4LeaseChange.Bound : Dhcp4LeaseChange.Renewed };
     }
@@ -432,7 +432,7 @@ public sealed class Dhcp4Engine
         }
 
         // Only the client's own address can be declined, or any client could take addresses out of service.
-        bool own = tx.Host?.Reservation.Address == declined || Leases.Holds(declined, tx.Mac);
+        bool own = tx.Host?.Address == declined || Leases.Holds(declined, tx.Mac);
         if (!own)
         {
             return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.NoReplyExpected);
@@ -471,7 +471,7 @@ public sealed class Dhcp4Engine
             return Dhcp4EngineResult.Drop(Dhcp4MessageType.Inform, Dhcp4DropReason.MissingField);
         }
 
-        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, ciaddr, reserved: true, tx.Host?.Reservation.SetTags, out RangeMatch range))
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, ciaddr, reserved: true, tx.Host?.SetTags, out RangeMatch range))
         {
             return Dhcp4EngineResult.Drop(Dhcp4MessageType.Inform, Dhcp4DropReason.NoRange);
         }
@@ -479,7 +479,7 @@ public sealed class Dhcp4Engine
         return WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, IPv4Address.Any, range, leaseSeconds: null, reply);
     }
 
-    private static uint LeaseSecondsFor(HostEntry? host, RangeMatch range) => host?.Reservation.LeaseSeconds ?? range.Range.LeaseSeconds;
+    private static uint LeaseSecondsFor(HostEntry? host, RangeMatch range) => host?.LeaseSeconds ?? range.Range.LeaseSeconds;
 
     /// <summary>
     /// Writes an OFFER or ACK. Options, in dnsmasq's order so that replies look like the ones clients know:
@@ -557,7 +557,8 @@ public sealed class Dhcp4Engine
             writer.TryWriteOption(Dhcp4OptionCode.DomainName, domain);
         }
 
-        if (replyType == Dhcp4MessageType.Ack && !isInform && tx.Host?.HostNameBytes is { } hostName && Wants(wanted, (byte)Dhcp4OptionCode.HostName) && writer.RemainingForOptions - tailLength >= 2 + hostName.Length)
+        ReadOnlySpan<byte> hostName = tx.Host is { } host ? host.HostNameBytes : default;
+        if (replyType == Dhcp4MessageType.Ack && !isInform && !hostName.IsEmpty && Wants(wanted, (byte)Dhcp4OptionCode.HostName) && writer.RemainingForOptions - tailLength >= 2 + hostName.Length)
         {
             writer.TryWriteOption(Dhcp4OptionCode.HostName, hostName);
         }

@@ -22,15 +22,19 @@ public sealed class Dhcp4NetworkSnapshot
     private readonly FrozenDictionary<uint, HostEntry> _byReservedAddress;
     private readonly FrozenDictionary<string, byte> _matchTagsReferenced;
     private readonly OptionBlock?[] _rangeBlocks;
+    private readonly OptionBlock?[] _tagSetBlocks;
 
     private Dhcp4NetworkSnapshot(
         Dhcp4Configuration configuration,
+        HostTable hosts,
         FrozenDictionary<MacAddress, HostEntry> byMac,
         FrozenDictionary<ulong, HostEntry[]> byClientIdHash,
         FrozenDictionary<uint, HostEntry> byReservedAddress)
     {
         Configuration = configuration;
+        Hosts = hosts;
         _rangeBlocks = new OptionBlock?[configuration.Ranges.Count];
+        _tagSetBlocks = new OptionBlock?[hosts.TagSetCount * configuration.Ranges.Count];
         _byMac = byMac;
         _byClientIdHash = byClientIdHash;
         _byReservedAddress = byReservedAddress;
@@ -45,6 +49,9 @@ public sealed class Dhcp4NetworkSnapshot
 
     public Dhcp4Configuration Configuration { get; }
 
+    /// <summary>The static hosts, shared with whatever else reads the same load (the DNS zone).</summary>
+    public HostTable Hosts { get; }
+
     /// <summary>Option 15's bytes, or null.</summary>
     internal byte[]? DomainBytes { get; }
 
@@ -56,26 +63,31 @@ public sealed class Dhcp4NetworkSnapshot
     /// <summary>True when some range is a pool (<c>start,end</c>) rather than <c>static</c>: unknown clients may get an address.</summary>
     public bool HasDynamicRanges { get; }
 
-    /// <summary>Compiles a configuration. Later duplicates of a MAC lose to the first, as the configuration sources report.</summary>
+    /// <summary>
+    /// Compiles a configuration. Later duplicates of a MAC lose to the first, as the configuration sources report.
+    /// Reservations given as a <see cref="HostTable"/> (the dnsmasq loader's) are used as they are; others are packed
+    /// into one first.
+    /// </summary>
     public static Dhcp4NetworkSnapshot Compile(Dhcp4Configuration configuration)
     {
-        Dictionary<MacAddress, HostEntry> byMac = [];
+        HostTable hosts = HostTable.From(configuration.Reservations);
+        Dictionary<MacAddress, HostEntry> byMac = new(hosts.Count);
         Dictionary<ulong, List<HostEntry>> byClientId = [];
         Dictionary<uint, HostEntry> byAddress = [];
-        foreach (Reservation reservation in configuration.Reservations)
+        for (int row = 0; row < hosts.Count; row++)
         {
-            HostEntry entry = new(reservation);
-            if (reservation.Mac is { } mac)
+            HostEntry entry = new(hosts, row);
+            if (hosts.GetMac(row) is { } mac)
             {
                 byMac.TryAdd(mac, entry);
             }
 
-            if (reservation.Address is { } address && !reservation.Ignore)
+            if (hosts.GetAddress(row) is { } address && !hosts.IsIgnored(row))
             {
                 byAddress.TryAdd(address.Value, entry);
             }
 
-            if (reservation.ClientId is { Length: > 0 } clientId)
+            if (hosts.HasClientId(row) && hosts.GetClientId(row) is { Length: > 0 } clientId)
             {
                 ulong hash = HashClientId(clientId);
                 if (!byClientId.TryGetValue(hash, out List<HostEntry>? list))
@@ -89,6 +101,7 @@ public sealed class Dhcp4NetworkSnapshot
 
         return new Dhcp4NetworkSnapshot(
             configuration,
+            hosts,
             byMac.ToFrozenDictionary(),
             byClientId.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
             byAddress.ToFrozenDictionary());
@@ -111,7 +124,7 @@ public sealed class Dhcp4NetworkSnapshot
         {
             foreach (HostEntry candidate in candidates)
             {
-                if (clientId.SequenceEqual(candidate.Reservation.ClientId))
+                if (clientId.SequenceEqual(candidate.ClientId))
                 {
                     return candidate;
                 }
@@ -217,19 +230,12 @@ public sealed class Dhcp4NetworkSnapshot
                 return _rangeBlocks[range.Index] ??= BuildBlock(range.Range.SetTags, null, null);
             }
 
-            OptionBlock? cached = host.CachedBlock;
-            if (cached is not null && host.CachedRangeIndex == range.Index)
-            {
-                return cached;
-            }
-
-            OptionBlock block = BuildBlock(range.Range.SetTags, host.Reservation.SetTags, null);
-            host.CachedRangeIndex = range.Index;
-            host.CachedBlock = block;
-            return block;
+            // Hosts with the same tags get the same options: one block per (tag set, range), not one per host.
+            int slot = (host.TagSetId * _rangeBlocks.Length) + range.Index;
+            return _tagSetBlocks[slot] ??= BuildBlock(range.Range.SetTags, host.SetTags, null);
         }
 
-        return BuildBlock(range.Range.SetTags, host?.Reservation.SetTags, requestTags);
+        return BuildBlock(range.Range.SetTags, host?.SetTags, requestTags);
     }
 
     /// <summary>Tags a request sets through <c>--dhcp-match</c> / <c>--dhcp-userclass</c>; null when none fires or none matters.</summary>
@@ -381,16 +387,33 @@ public sealed class Dhcp4NetworkSnapshot
     }
 }
 
-/// <summary>A reservation compiled for the packet path, with its host-name bytes and a cached option block.</summary>
-internal sealed class HostEntry(Reservation reservation)
+/// <summary>
+/// A host as the packet path sees it: a row of the snapshot's <see cref="HostTable"/> (one small object per host, so
+/// lookups hand out a reference; the data stays in the table's arrays).
+/// </summary>
+internal sealed class HostEntry(HostTable table, int row)
 {
-    public Reservation Reservation { get; } = reservation;
+    private string? _hostName;
 
-    public byte[]? HostNameBytes { get; } = reservation.HostName is { Length: > 0 } name ? Encoding.ASCII.GetBytes(name) : null;
+    public MacAddress? Mac => table.GetMac(row);
 
-    public int CachedRangeIndex { get; set; } = -1;
+    public ReadOnlySpan<byte> ClientId => table.GetClientId(row);
 
-    public OptionBlock? CachedBlock { get; set; }
+    public IPv4Address? Address => table.GetAddress(row);
+
+    public uint? LeaseSeconds => table.GetLeaseSeconds(row);
+
+    public bool Ignore => table.IsIgnored(row);
+
+    public IReadOnlyList<string> SetTags => table.GetTagSet(row);
+
+    public int TagSetId => table.GetTagSetId(row);
+
+    /// <summary>The short host name for the lease, made once per host and snapshot (the first ACK), or null.</summary>
+    public string? HostName => table.HasHostName(row) ? _hostName ??= table.GetHostName(row) : null;
+
+    /// <summary>Option 12's bytes (empty when the host has no name, or a name that is not ASCII).</summary>
+    public ReadOnlySpan<byte> HostNameBytes => table.IsHostNameAscii(row) ? table.GetHostNameUtf8(row) : default;
 }
 
 /// <summary>The range that serves a request: its index and subnet, and our server identifier on it.</summary>
