@@ -238,8 +238,10 @@ public sealed class DnsResponder
                 bool wantAaaa = type is DnsRecordType.AAAA or DnsRecordType.ANY;
                 if (wantA)
                 {
-                    foreach (byte[] address in local.Host!.V4)
+                    ReadOnlySpan<byte> v4 = zone.GetV4(local.Host);
+                    for (int at = 0; at < v4.Length; at += 4)
                     {
+                        ReadOnlySpan<byte> address = v4.Slice(at, 4);
                         if (!writer.TryWriteRecord(DnsSection.Answer, name, DnsRecordType.A, (ushort)DnsClass.IN, LocalTtl, address))
                         {
                             return false;
@@ -251,8 +253,10 @@ public sealed class DnsResponder
 
                 if (wantAaaa)
                 {
-                    foreach (byte[] address in local.Host!.V6)
+                    ReadOnlySpan<byte> v6 = zone.GetV6(local.Host);
+                    for (int at = 0; at < v6.Length; at += 16)
                     {
+                        ReadOnlySpan<byte> address = v6.Slice(at, 16);
                         if (!writer.TryWriteRecord(DnsSection.Answer, name, DnsRecordType.AAAA, (ushort)DnsClass.IN, LocalTtl, address))
                         {
                             return false;
@@ -267,7 +271,7 @@ public sealed class DnsResponder
             case LocalKind.Reverse:
                 if (type is DnsRecordType.PTR or DnsRecordType.ANY)
                 {
-                    if (!writer.TryWriteNameRecord(DnsSection.Answer, name, DnsRecordType.PTR, LocalTtl, local.Target!))
+                    if (!writer.TryWriteNameRecord(DnsSection.Answer, name, DnsRecordType.PTR, LocalTtl, local.Target.Span))
                     {
                         return false;
                     }
@@ -317,7 +321,7 @@ public sealed class DnsResponder
     }
 
     /// <summary>Where a name stands in the local data; <see cref="ZoneStart"/> locates the zone's name inside the query's (-1 for no SOA, -2 for --domain).</summary>
-    private readonly record struct LocalName(LocalKind Kind, DnsHostRecords? Host, byte[]? Target, int ZoneStart)
+    private readonly record struct LocalName(LocalKind Kind, int Host, ReadOnlyMemory<byte> Target, int ZoneStart)
     {
         public ReadOnlySpan<byte> ZoneName(DnsZone zone, ReadOnlySpan<byte> key) => ZoneStart == -2 ? zone.DomainKey : key[ZoneStart..];
     }
@@ -339,22 +343,23 @@ public sealed class DnsResponder
         byte[]? domain = zone.DomainKey;
         int domainStart = -1;
         bool inDomain = domain is not null && DnsName.IsSubdomainOf(key, domain, out domainStart);
-        if (zone.TryGetHost(key, out DnsHostRecords host))
+        int host = zone.FindName(key);
+        if (host >= 0)
         {
             // NODATA carries the domain's SOA for names in it and for bare names (answered as if in it); none otherwise.
             int zoneStart = inDomain ? domainStart : domain is not null && DnsName.LabelCount(key) == 1 ? -2 : -1;
-            return new LocalName(LocalKind.Host, host, null, zoneStart);
+            return new LocalName(LocalKind.Host, host, default, zoneStart);
         }
 
         if (inDomain)
         {
-            return new LocalName(domainStart == 0 ? LocalKind.Apex : LocalKind.NameError, null, null, domainStart);
+            return new LocalName(domainStart == 0 ? LocalKind.Apex : LocalKind.NameError, -1, default, domainStart);
         }
 
         int labels = DnsName.LabelCount(key);
         if (labels == 1)
         {
-            return new LocalName(LocalKind.NameError, null, null, -1);
+            return new LocalName(LocalKind.NameError, -1, default, -1);
         }
 
         if (DnsName.IsSubdomainOf(key, InAddrArpa, out int arpaStart))
@@ -363,9 +368,9 @@ public sealed class DnsResponder
         }
 
         if (DnsName.IsSubdomainOf(key, Ip6Arpa, out arpaStart) && TryParseIp6Arpa(key[..arpaStart], out UInt128 address6)
-            && zone.TryGetReverse(address6, out byte[] target6))
+            && zone.TryGetReverse(address6, out ReadOnlyMemory<byte> target6))
         {
-            return new LocalName(LocalKind.Reverse, null, target6, -1);
+            return new LocalName(LocalKind.Reverse, -1, target6, -1);
         }
 
         return default;
@@ -397,9 +402,9 @@ public sealed class DnsResponder
 
         int extra = labelCount - octets;
         var address = new IPv4Address(value);
-        if (octets == 4 && extra == 0 && zone.TryGetReverse(address, out byte[] target))
+        if (octets == 4 && extra == 0 && zone.TryGetReverse(address, out ReadOnlyMemory<byte> target))
         {
-            return new LocalName(LocalKind.Reverse, null, target, ZoneStartFor(starts, labelCount, subnets, address, octets));
+            return new LocalName(LocalKind.Reverse, -1, target, ZoneStartFor(starts, labelCount, subnets, address, octets));
         }
 
         for (int s = 0; s < subnets.Length; s++)
@@ -416,7 +421,7 @@ public sealed class DnsResponder
             {
                 if (subnet.Contains(address))
                 {
-                    return new LocalName(LocalKind.NameError, null, null, zoneStart);
+                    return new LocalName(LocalKind.NameError, -1, default, zoneStart);
                 }
 
                 continue;
@@ -430,10 +435,10 @@ public sealed class DnsResponder
 
             if (extra > 0)
             {
-                return new LocalName(LocalKind.NameError, null, null, zoneStart);
+                return new LocalName(LocalKind.NameError, -1, default, zoneStart);
             }
 
-            return new LocalName(octets == zoneOctets ? LocalKind.Apex : LocalKind.NoData, null, null, zoneStart);
+            return new LocalName(octets == zoneOctets ? LocalKind.Apex : LocalKind.NoData, -1, default, zoneStart);
         }
 
         return default;

@@ -3,6 +3,7 @@ using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Dns;
 using Qdhcp.Engine.Model;
 using Qdhcp.Transport.Dns;
+using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Server;
 
@@ -13,13 +14,28 @@ public static class DnsZones
     /// The configuration's hosts (<see cref="DnsZoneBuilder"/>, shared with the agent), then every
     /// <c>--addn-hosts</c> line (each name; PTR to the line's first name). Earlier entries win the PTR of an address.
     /// </summary>
-    public static DnsZone Build(Dhcp4Configuration configuration, IReadOnlyList<HostsFileEntry>? addnHosts, uint serial) =>
-        DnsZoneBuilder.Build(configuration, AddnHostNames(addnHosts), serial);
-
-    private static IEnumerable<DnsHostName> AddnHostNames(IReadOnlyList<HostsFileEntry>? addnHosts)
+    public static DnsZone Build(Dhcp4Configuration configuration, IReadOnlyList<HostsFileEntry>? addnHosts, uint serial)
     {
+        int extra = 0;
         foreach (HostsFileEntry entry in addnHosts ?? [])
         {
+            extra += entry.Names.Count;
+        }
+
+        DnsZone.Builder builder = DnsZoneBuilder.Start(configuration, extra);
+        foreach (HostsFileEntry entry in addnHosts ?? [])
+        {
+            // IPv4 (the common case) without an IPAddress object; anything else as before.
+            if (IPv4Address.TryParse(entry.Address, out IPv4Address v4))
+            {
+                for (int i = 0; i < entry.Names.Count; i++)
+                {
+                    builder.Add(entry.Names[i], v4, canonical: i == 0);
+                }
+
+                continue;
+            }
+
             if (!IPAddress.TryParse(entry.Address, out IPAddress? ip))
             {
                 continue;
@@ -27,8 +43,10 @@ public static class DnsZones
 
             for (int i = 0; i < entry.Names.Count; i++)
             {
-                yield return new DnsHostName(entry.Names[i], ip, Canonical: i == 0);
+                builder.Add(entry.Names[i], ip, canonical: i == 0);
             }
         }
+
+        return builder.Build(serial);
     }
 }

@@ -15,21 +15,49 @@ public static class DnsZoneBuilder
     /// </summary>
     public static DnsZone Build(Dhcp4Configuration configuration, IEnumerable<DnsHostName>? additional, uint serial)
     {
-        List<DnsHostName> names = [];
-        foreach (Reservation reservation in configuration.Reservations)
+        DnsZone.Builder builder = Start(configuration, extraNames: 0);
+        foreach (DnsHostName name in additional ?? [])
         {
-            if (reservation is { Ignore: false, HostName: { Length: > 0 } hostName, Address: { } address })
+            builder.Add(name.Name, name.Address, name.Canonical);
+        }
+
+        return builder.Build(serial);
+    }
+
+    /// <summary>
+    /// A zone builder that already holds the configuration's hosts (as <see cref="Build"/> adds them), read from the
+    /// host table's name bytes without a string per host; add further names, then build.
+    /// </summary>
+    /// <param name="configuration">The configuration whose hosts answer.</param>
+    /// <param name="extraNames">How many more names the caller will add (sizes the builder).</param>
+    public static DnsZone.Builder Start(Dhcp4Configuration configuration, int extraNames)
+    {
+        HostTable hosts = HostTable.From(configuration.Reservations);
+        var builder = new DnsZone.Builder(configuration.Domain, (2 * hosts.Count) + extraNames);
+        for (int row = 0; row < hosts.Count; row++)
+        {
+            if (hosts.IsIgnored(row) || !hosts.HasHostName(row) || hosts.GetAddress(row) is not { } address)
             {
-                names.Add(new DnsHostName(hostName, address.ToIPAddress(), Canonical: true));
+                continue;
+            }
+
+            ReadOnlySpan<byte> name = hosts.GetHostNameUtf8(row);
+            if (name.IsEmpty)
+            {
+                continue;
+            }
+
+            if (hosts.IsHostNameAscii(row))
+            {
+                builder.AddAscii(name, address, canonical: true);
+            }
+            else
+            {
+                builder.Add(hosts.GetHostName(row), address, canonical: true);
             }
         }
 
-        if (additional is not null)
-        {
-            names.AddRange(additional);
-        }
-
-        return DnsZone.Build(configuration.Domain, names, serial);
+        return builder;
     }
 
     /// <summary>A zone serial from the clock (seconds since the epoch), as both hosts stamp their zones.</summary>
