@@ -28,4 +28,13 @@ public static partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setns(int fd, int nstype);
+
+    /// <summary>PRIO_PROCESS for <see cref="setpriority"/>: on Linux, with a thread id as <c>who</c>, it sets that thread's nice value.</summary>
+    public const int PrioProcess = 0;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setpriority(int which, int who, int prio);
+
+    [LibraryImport("libc")]
+    public static partial int gettid();
 }
