@@ -16,13 +16,19 @@ public static class DnsZones
     /// </summary>
     public static DnsZone Build(Dhcp4Configuration configuration, IReadOnlyList<HostsFileEntry>? addnHosts, uint serial)
     {
-        int extra = 0;
-        foreach (HostsFileEntry entry in addnHosts ?? [])
+        int extra = addnHosts is AddnHostsTable ? 2 * addnHosts.Count : 0;
+        foreach (HostsFileEntry entry in addnHosts is AddnHostsTable ? [] : addnHosts ?? [])
         {
             extra += entry.Names.Count;
         }
 
         DnsZone.Builder builder = DnsZoneBuilder.Start(configuration, extra);
+        if (addnHosts is AddnHostsTable table)
+        {
+            AddAll(builder, table);
+            return builder.Build(serial);
+        }
+
         foreach (HostsFileEntry entry in addnHosts ?? [])
         {
             // IPv4 (the common case) without an IPAddress object; anything else as before.
@@ -48,5 +54,41 @@ public static class DnsZones
         }
 
         return builder.Build(serial);
+    }
+
+    /// <summary>The loader's addn-hosts lines, names read as spans of the files' text.</summary>
+    private static void AddAll(DnsZone.Builder builder, AddnHostsTable table)
+    {
+        for (int i = 0; i < table.Count; i++)
+        {
+            bool isIPv4 = table.TryGetIPv4(i, out IPv4Address v4);
+            IPAddress? ip = null;
+            if (!isIPv4 && !IPAddress.TryParse(table.GetAddressText(i), out ip))
+            {
+                continue;
+            }
+
+            ReadOnlySpan<char> names = table.GetNames(i);
+            bool first = true;
+            foreach (Range range in names.SplitAny(" \t\r\v\f"))
+            {
+                ReadOnlySpan<char> name = names[range];
+                if (name.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (isIPv4)
+                {
+                    builder.Add(name, v4, canonical: first);
+                }
+                else
+                {
+                    builder.Add(name, ip!, canonical: first);
+                }
+
+                first = false;
+            }
+        }
     }
 }

@@ -103,3 +103,51 @@ public sealed class HostTableLoaderTests
         }
     }
 }
+
+/// <summary><see cref="AddnHostsTable"/> must read exactly what <see cref="AddnHostsFile.Parse"/> reads, with the same diagnostics.</summary>
+public sealed class AddnHostsTableTests
+{
+    private static readonly string[] Words =
+    [
+        "10.77.0.42", "10.77.0.256", "fd00::7", "fd00::zz", "2001:db8::1", "host-10-77-0-42.openstacklocal", "host-10-77-0-42", "a_b",
+        "-bad", "x..y", "#", "# comment", "\t", " ", "\r", "\f", "", "vm7", "1.2.3",
+    ];
+
+    private static readonly Gen<string> GenText = Gen.Int[0, Words.Length - 1].Array[0, 5]
+        .Select(ix => string.Concat(ix.Select((w, n) => (n % 2 == 0 ? Words[w] : " ") + (n % 3 == 2 ? "\t" : ""))))
+        .Array[0, 8].Select(lines => string.Join("\n", lines));
+
+    [Fact]
+    public void AddFile_SameAsAddnHostsFileParse()
+    {
+        GenText.Sample(text =>
+        {
+            AddnHostsFile expected = AddnHostsFile.Parse(text, "addn");
+            var table = new AddnHostsTable();
+            List<ConfigDiagnostic> diagnostics = [];
+            table.AddFile(text, "addn", diagnostics);
+
+            Assert.Equal(expected.Diagnostics.Select(d => d.ToString()), diagnostics.Select(d => d.ToString()));
+            Assert.Equal(expected.Entries.Count, table.Count);
+            for (int i = 0; i < table.Count; i++)
+            {
+                Assert.Equal(expected.Entries[i].Address, table[i].Address);
+                Assert.Equal(expected.Entries[i].Names, table[i].Names);
+            }
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void AddFile_NeutronLine_IPv4ParsedOnce()
+    {
+        var table = new AddnHostsTable();
+        List<ConfigDiagnostic> diagnostics = [];
+        table.AddFile("10.77.0.42\thost-10-77-0-42.openstacklocal host-10-77-0-42\nfd00::7 vm7\n", "addn", diagnostics);
+
+        Assert.Empty(diagnostics);
+        Assert.True(table.TryGetIPv4(0, out IPv4Address v4));
+        Assert.Equal(IPv4Address.Parse("10.77.0.42"), v4);
+        Assert.False(table.TryGetIPv4(1, out _));
+        Assert.Equal("fd00::7", table.GetAddressText(1).ToString());
+    }
+}

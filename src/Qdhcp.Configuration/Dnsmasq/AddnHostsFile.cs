@@ -71,6 +71,10 @@ public sealed record AddnHostsFile(IReadOnlyList<HostsFileEntry> Entries, IReadO
             return true;
         }
 
-        return text.Contains(':') && IPAddress.TryParse(text, out IPAddress? ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;
+        return IsIPv6(text);
     }
+
+    /// <summary>True for an IPv6 address as an addn-hosts line may give it.</summary>
+    internal static bool IsIPv6(ReadOnlySpan<char> text) =>
+        text.Contains(':') && IPAddress.TryParse(text, out IPAddress? ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;
 }

@@ -83,12 +83,10 @@ public sealed class DnsmasqConfigurationLoader
             diagnostics.AddRange(file.Diagnostics);
         }
 
-        var addnHosts = new List<HostsFileEntry>();
+        var addnHosts = new AddnHostsTable();
         foreach ((string path, string text) in ReadAll(Options.AddnHostsFiles, "--addn-hosts", diagnostics))
         {
-            AddnHostsFile file = AddnHostsFile.Parse(text, path);
-            addnHosts.AddRange(file.Entries);
-            diagnostics.AddRange(file.Diagnostics);
+            addnHosts.AddFile(text, path, diagnostics);
         }
 
         var configuration = new Dhcp4Configuration
