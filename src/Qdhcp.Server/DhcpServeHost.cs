@@ -6,6 +6,7 @@ using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Engine.Model;
 using Qdhcp.Dns;
+using Qdhcp.Leases;
 using Qdhcp.Transport.Dhcp4;
 using Qdhcp.Transport.Dns;
 using Qdhcp.Transport.Interop;
@@ -14,13 +15,12 @@ namespace Qdhcp.Server;
 
 /// <summary>
 /// Runs one network's DHCP server until SIGTERM/SIGINT: loads the configuration, serves it on the chosen
-/// interfaces, re-reads it on SIGHUP without dropping a lease, writes the pid file once serving and the lease file
-/// behind every change. Unless DNS is off, also answers DNS for the network's names on the same interfaces'
+/// interfaces, re-reads it on SIGHUP without dropping a lease, writes the pid file once serving, journals every
+/// lease change before its ACK and compacts the journal into the lease file in the background. Unless DNS is off, also answers DNS for the network's names on the same interfaces'
 /// addresses; its zone is rebuilt from the same load on SIGHUP.
 /// </summary>
 public sealed class DhcpServeHost
 {
-    private static readonly TimeSpan LeaseWriteInterval = TimeSpan.FromMilliseconds(100);
     private readonly IDhcp4ConfigurationSource _source;
     private readonly ServeSettings _settings;
     private readonly ILogger _logger;
@@ -54,11 +54,32 @@ public sealed class DhcpServeHost
             return 1;
         }
 
+        // The lease file plus its journal replayed: every lease ACKed before a crash is back.
+        using LeaseJournal? journal = _settings.Leases is { } storage
+            ? new LeaseJournal(storage.JournalPath, storage.Snapshot, LeaseCompactionPolicy.LeaseFile, _loggerFactory.CreateLogger("qdhcp.leases"), _time)
+            : null;
+        try
+        {
+            journal?.Open(leases);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"qdhcp: {e.Message}");
+            return 1;
+        }
+
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using AutoResetEvent leasesChanged = new(false);
+
+        // Disposed after the sockets (declared before them): its last commit and compaction see every change.
+        using LeaseCompactor? compactor = journal is null ? null : new LeaseCompactor();
+        if (journal is not null)
+        {
+            compactor!.Add(journal);
+        }
+
         await using DnsSocketServer? dns = StartDns(zone);
         zone = null; // the responder holds it; a reload replaces it there
-        await using Dhcp4SocketServer sockets = new(_engine!, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), () => leasesChanged.Set()) { LogEachRequest = _settings.LogEachRequest };
+        await using Dhcp4SocketServer sockets = new(_engine!, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), journal) { LogEachRequest = _settings.LogEachRequest };
 
         // Signals are handled before the sockets are bound: whoever sees the server listening may send SIGHUP (the
         // agent after rewriting a file), and an unhandled SIGHUP would kill the process.
@@ -96,7 +117,6 @@ public sealed class DhcpServeHost
 
         Task interfaceLoop = sockets.RunAsync(stop.Token);
         Task dnsLoop = dns?.RunAsync(stop.Token) ?? Task.CompletedTask;
-        Task leaseLoop = _settings.Leases is { } store ? Task.Run(() => WriteLeasesBehind(store, leases, leasesChanged, stop.Token)) : Task.CompletedTask;
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
@@ -108,12 +128,11 @@ public sealed class DhcpServeHost
         ServeLog.Stopping(_logger);
         await interfaceLoop.ConfigureAwait(false);
         await dnsLoop.ConfigureAwait(false);
-        await leaseLoop.ConfigureAwait(false);
         return 0;
     }
 
     /// <summary>
-    /// Reads and compiles the configuration at start, sets up the engine and the lease table (null: the
+    /// Reads and compiles the configuration at start, sets up the engine and its (empty) lease table (null: the
     /// configuration is unusable, errors written), and returns the DNS zone when DNS is on.
     /// </summary>
     private DnsZone? LoadAtStart(out Dhcp4LeaseTable? leases)
@@ -135,15 +154,8 @@ public sealed class DhcpServeHost
             return null;
         }
 
+        // Empty here: the lease journal loads it (the lease file, then the journal replayed).
         leases = new Dhcp4LeaseTable();
-        if (_settings.Leases is { } persistence)
-        {
-            leases.Load(persistence.Read(out IReadOnlyList<string> leaseWarnings));
-            foreach (string warning in leaseWarnings)
-            {
-                ServeLog.ConfigurationWarning(_logger, warning);
-            }
-        }
 
         _engine = new Dhcp4Engine(Dhcp4NetworkSnapshot.Compile(load.Configuration), leases);
         return _settings.Dns is null ? null : DnsZones.Build(load.Configuration, load.AddnHosts, Serial());
@@ -258,44 +270,4 @@ public sealed class DhcpServeHost
     }
 
     private uint Serial() => DnsZoneBuilder.Serial(_time);
-
-    /// <summary>
-    /// Writes the lease file behind the packet path: woken by a change, at most every 100 ms, and once more at
-    /// stop. A failed write is logged and retried; serving goes on from memory.
-    /// </summary>
-    private void WriteLeasesBehind(ILeasePersistence store, Dhcp4LeaseTable leases, AutoResetEvent changed, CancellationToken stopping)
-    {
-        long written = -1;
-        TimeSpan lastWrite = TimeSpan.Zero;
-        while (true)
-        {
-            bool stopRequested = stopping.IsCancellationRequested;
-            long version = leases.Version;
-            if (version != written)
-            {
-                try
-                {
-                    long writeStarted = Stopwatch.GetTimestamp();
-                    store.Write(leases.ToRecords());
-                    lastWrite = Stopwatch.GetElapsedTime(writeStarted);
-                    written = version;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    ServeLog.LeaseWriteFailed(_logger, e.Message);
-                }
-            }
-
-            if (stopRequested)
-            {
-                return;
-            }
-
-            WaitHandle.WaitAny([changed, stopping.WaitHandle], TimeSpan.FromSeconds(5));
-            // The whole file is rewritten (dnsmasq's format): with 65,535 leases that is tens of ms. Waiting 9x the
-            // last write keeps the writer under ~10 % of a core whatever the table's size (bench/run.sh measured it
-            // at half the server's CPU with a fixed 100 ms).
-            Thread.Sleep(TimeSpan.FromTicks(Math.Max(LeaseWriteInterval.Ticks, lastWrite.Ticks * 9)));
-        }
-    }
 }

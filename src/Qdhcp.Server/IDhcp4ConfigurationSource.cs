@@ -1,4 +1,3 @@
-using Qdhcp.Engine.Leases;
 using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Engine.Model;
 
@@ -16,14 +15,4 @@ public interface IDhcp4ConfigurationSource
 {
     /// <summary>Reads everything, as at start and on SIGHUP. Must not throw for bad content: report it.</summary>
     ConfigurationLoad Load();
-}
-
-/// <summary>Where leases are kept across restarts (dnsmasq's <c>--dhcp-leasefile</c>).</summary>
-public interface ILeasePersistence
-{
-    /// <summary>Reads the leases on record; warnings name bad lines.</summary>
-    IReadOnlyList<LeaseRecord> Read(out IReadOnlyList<string> warnings);
-
-    /// <summary>Replaces what is on record, atomically: a reader sees the old or the new set, never half.</summary>
-    void Write(IReadOnlyList<LeaseRecord> leases);
 }

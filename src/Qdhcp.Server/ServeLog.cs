@@ -16,9 +16,6 @@ internal static partial class ServeLog
     [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "SIGHUP: configuration not reloaded, still serving the previous one: {Error}")]
     public static partial void ReloadFailed(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Cannot write the lease file: {Error}. Leases are kept in memory; will retry.")]
-    public static partial void LeaseWriteFailed(ILogger logger, string error);
-
     [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Stopping")]
     public static partial void Stopping(ILogger logger);
 

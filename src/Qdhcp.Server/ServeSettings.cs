@@ -1,4 +1,5 @@
 using System.Net;
+using Qdhcp.Leases;
 using Qdhcp.Transport.Dhcp4;
 
 namespace Qdhcp.Server;
@@ -6,10 +7,15 @@ namespace Qdhcp.Server;
 /// <summary>How <c>qdhcp serve</c> runs, apart from what it serves.</summary>
 /// <param name="Interfaces">Which interfaces to answer on.</param>
 /// <param name="PidFile">Where to write the process id once serving, or null.</param>
-/// <param name="Leases">Lease persistence, or null to keep leases in memory only (<c>--leasefile-ro</c>).</param>
+/// <param name="Leases">Where leases are kept durably, or null to keep them in memory only (<c>--leasefile-ro</c>).</param>
 /// <param name="LogEachRequest"><c>--log-dhcp</c>: one log line per request.</param>
 /// <param name="Dns">The DNS responder's settings, or null when DNS is off (<c>--port=0</c>).</param>
-public sealed record ServeSettings(InterfaceFilter Interfaces, string? PidFile, ILeasePersistence? Leases, bool LogEachRequest = false, DnsServeSettings? Dns = null);
+public sealed record ServeSettings(InterfaceFilter Interfaces, string? PidFile, ServeLeaseStorage? Leases, bool LogEachRequest = false, DnsServeSettings? Dns = null);
+
+/// <summary>Durable leases: the lease file every compaction rewrites, and the journal every change is appended to before its ACK.</summary>
+/// <param name="Snapshot">dnsmasq's lease file (<c>--dhcp-leasefile</c>).</param>
+/// <param name="JournalPath">The journal, <c>&lt;leasefile&gt;.journal</c> (<see cref="LeaseJournal.PathFor"/>).</param>
+public sealed record ServeLeaseStorage(ILeasePersistence Snapshot, string JournalPath);
 
 /// <summary>How the DNS responder runs (dnsmasq's DNS options).</summary>
 /// <param name="Port"><c>--port</c>: the DNS port on every served address (53 by default).</param>

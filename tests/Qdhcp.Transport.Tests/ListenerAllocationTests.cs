@@ -63,7 +63,7 @@ public partial class ListenerAllocationTests
         };
         Dhcp4Engine engine = new(Dhcp4NetworkSnapshot.Compile(configuration));
         using CancellationTokenSource stop = new();
-        using Dhcp4InterfaceListener listener = new(lo, engine, new Lock(), TimeProvider.System, NullLogger.Instance, leasesChanged: null);
+        using Dhcp4InterfaceListener listener = new(lo, engine, new Lock(), TimeProvider.System, NullLogger.Instance, journal: null);
         Task loop = listener.RunAsync(stop.Token);
 
         using Socket client = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

@@ -8,6 +8,7 @@ using Qdhcp.Agent.Store;
 using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Engine.Model;
+using Qdhcp.Leases;
 using Qdhcp.Wire.Primitives;
 
 namespace Qdhcp.Agent.Linux.Hosting;
@@ -31,6 +32,13 @@ public sealed record AgentRuntimeOptions(string AgentHostId = "qdhcp")
     /// <see cref="NetworkDhcpSettings.DnsEnabled"/> false, so DHCP does not announce the DHCP port as DNS server).
     /// </summary>
     public NetworkDnsOptions? Dns { get; init; } = new([]);
+
+    /// <summary>
+    /// Where each network's lease journal lives (<c>&lt;network id&gt;.journal</c>): <c>qdhcp agent</c> uses
+    /// <c>&lt;state dir&gt;/leases</c>. Null: a temporary directory removed at dispose, so leases outlive only a clean
+    /// stop (tests and benches).
+    /// </summary>
+    public string? LeaseJournalDirectory { get; init; }
 }
 
 /// <summary>What the last full resync did, and how long it took.</summary>
@@ -49,7 +57,9 @@ public sealed record ResyncReport(int Networks, int Changed, int Untouched, int 
 ///   leases are released in-process; the plumbing is planned and applied only when the DHCP port or the subnets
 ///   changed; the DHCP port is created when the network gets its first DHCP-enabled subnet; a deleted network's
 ///   sockets are closed and its namespace removed.</item>
-/// <item><see cref="DisposeAsync"/>: writes the leases out and closes the sockets. The plumbing stays, so a
+/// <item>Leases: every change is journaled per network before its ACK (<see cref="LeaseJournal"/>) and compacted into
+///   the store in the background; at start a network's leases are the store's plus its journal replayed.</item>
+/// <item><see cref="DisposeAsync"/>: closes the sockets and compacts the leases into the store. The plumbing stays, so a
 ///   restarted agent finds every network right and serves it at once.</item>
 /// </list>
 /// Changes to one network are applied one at a time, in the order of the store; different networks in parallel.
@@ -65,7 +75,9 @@ public sealed class AgentRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<string, NetworkHost> _hosts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, NetworkState> _state = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, NetworkWorker> _workers = new(StringComparer.Ordinal);
-    private readonly LeaseWriteBehind _leaseWriter;
+    private readonly LeaseCompactor _compactor = new();
+    private readonly string _journalDirectory;
+    private readonly bool _ownsJournalDirectory;
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _started;
     private int _disposed;
@@ -78,7 +90,9 @@ public sealed class AgentRuntime : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("qdhcp.agent");
         _time = time ?? TimeProvider.System;
-        _leaseWriter = new LeaseWriteBehind(store, _logger);
+        _ownsJournalDirectory = options.LeaseJournalDirectory is null;
+        _journalDirectory = options.LeaseJournalDirectory ?? Directory.CreateTempSubdirectory("qdhcp-leases-").FullName;
+        Directory.CreateDirectory(_journalDirectory);
     }
 
     /// <summary>The last full resync (null before <see cref="StartAsync"/> finished).</summary>
@@ -155,6 +169,10 @@ public sealed class AgentRuntime : IAsyncDisposable
 
     /// <summary>The live leases of a network, or null when it is not served here.</summary>
     public IReadOnlyList<LeaseRecord>? GetLeases(string networkId) => _hosts.TryGetValue(networkId, out NetworkHost? host) ? host.Engine.Leases.ToRecords() : null;
+
+    /// <summary>Every served network's lease journal counters, by network id.</summary>
+    public IReadOnlyDictionary<string, LeaseJournalCounters> GetLeaseJournalCounters() =>
+        _hosts.Where(h => h.Value.Journal is not null).ToDictionary(h => h.Key, h => h.Value.Journal!.Counters, StringComparer.Ordinal);
 
     /// <summary>Every served network's packet counters, by network id.</summary>
     public IReadOnlyDictionary<string, Dhcp4Counters> GetCounters() => _hosts.ToDictionary(h => h.Key, h => h.Value.Engine.Counters, StringComparer.Ordinal);
@@ -261,9 +279,13 @@ public sealed class AgentRuntime : IAsyncDisposable
         {
             // Sockets first: an open socket keeps its namespace alive.
             await host.DisposeAsync().ConfigureAwait(false);
+            if (host.Journal is { } journal)
+            {
+                _compactor.Remove(journal);
+                journal.Delete();
+            }
         }
 
-        _leaseWriter.Forget(networkId);
         _state.TryRemove(networkId, out _);
         string ns = network?.Namespace ?? "qdhcp-" + networkId;
         string bridge = network?.Bridge ?? Network.DefaultBridgeName(networkId);
@@ -299,7 +321,6 @@ public sealed class AgentRuntime : IAsyncDisposable
                 int released = host.Release(mac, gone);
                 if (released > 0)
                 {
-                    _leaseWriter.Changed(host);
                     AgentLog.LeasesReleased(_logger, host.NetworkId, released, id);
                 }
             }
@@ -387,13 +408,20 @@ public sealed class AgentRuntime : IAsyncDisposable
     {
         // Leases of MACs that no longer have a port here were released while the agent was away: drop them.
         HashSet<(string, string)> reserved = [.. desired.Ports.Values.SelectMany(p => p.FixedIps.Select(f => (p.MacAddress.ToLowerInvariant(), f.IpAddress)))];
-        IEnumerable<LeaseRecord> kept = leases.Where(l => reserved.Contains((l.Mac.ToString().ToLowerInvariant(), l.Address.ToString())));
-        NetworkHost host = new(desired.Network.Id, desired.Plumbing.Namespace, desired.Configuration, kept, _loggerFactory, _time, _leaseWriter.Changed, _options.LogEachRequest, _options.Dns);
-        if (!_hosts.TryAdd(desired.Network.Id, host))
+        string networkId = desired.Network.Id;
+        Dhcp4LeaseTable table = new();
+        LeaseJournal journal = new(Path.Combine(_journalDirectory, networkId + ".journal"), new StoreLeasePersistence(_store, networkId, leases),
+            LeaseCompactionPolicy.Store, _loggerFactory.CreateLogger("qdhcp.leases"), _time);
+        journal.Open(table, l => reserved.Contains((l.Mac.ToString().ToLowerInvariant(), l.Address.ToString())));
+        NetworkHost host = new(networkId, desired.Plumbing.Namespace, desired.Configuration, table, journal, _loggerFactory, _time, _options.LogEachRequest, _options.Dns);
+        if (!_hosts.TryAdd(networkId, host))
         {
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            journal.Dispose();
             return;
         }
+
+        _compactor.Add(journal);
 
         host.RefreshInterfaces();
     }
@@ -420,8 +448,19 @@ public sealed class AgentRuntime : IAsyncDisposable
             await host.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _leaseWriter.DisposeAsync().ConfigureAwait(false);
+        // After the sockets: the last commit and compaction see every change.
+        _compactor.Dispose();
+        foreach (NetworkHost host in _hosts.Values)
+        {
+            host.Journal?.Dispose();
+        }
+
         _hosts.Clear();
+        if (_ownsJournalDirectory)
+        {
+            Directory.Delete(_journalDirectory, recursive: true);
+        }
+
         _stopping.Dispose();
     }
 

@@ -5,6 +5,7 @@ using Qdhcp.Dns;
 using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Engine.Model;
+using Qdhcp.Leases;
 using Qdhcp.Transport.Dhcp4;
 using Qdhcp.Transport.Dns;
 using Qdhcp.Wire.Primitives;
@@ -20,8 +21,8 @@ public sealed record NetworkDnsOptions(IReadOnlyList<IPEndPoint> Upstreams, bool
 
 /// <summary>
 /// The DHCP server of one network inside the agent: the same <see cref="Dhcp4Engine"/> as <c>qdhcp serve</c>, its
-/// sockets opened inside the network's namespace <c>qdhcp-&lt;id&gt;</c>, its leases loaded from the store at start
-/// and written behind to it. No process of its own: every network's host lives in the agent's process, its
+/// sockets opened inside the network's namespace <c>qdhcp-&lt;id&gt;</c>, its leases recovered from the store and its
+/// lease journal at start, every change journaled before its ACK (and compacted into the store by the runtime). No process of its own: every network's host lives in the agent's process, its
 /// receive loops on the thread pool.
 /// Unless DNS is off, also the network's DNS responder (as <c>qdhcp serve</c>'s): UDP and TCP on every address of
 /// the DHCP port, inside the namespace, its zone built from the same configuration as the engine's and swapped with it.
@@ -41,20 +42,19 @@ public sealed class NetworkHost : IAsyncDisposable
 
     /// <param name="networkId">The network's id; its namespace is <c>qdhcp-&lt;id&gt;</c>.</param>
     /// <param name="configuration">What to serve (built from the store's network, subnets and ports).</param>
-    /// <param name="leases">The leases on record for the network (the last write-behind).</param>
-    /// <param name="leasesChanged">Called (on a receive loop) after a request changed the lease table.</param>
+    /// <param name="leases">The network's lease table, loaded (by <paramref name="journal"/>'s <see cref="LeaseJournal.Open"/>).</param>
+    /// <param name="journal">Where the table journals its changes; replies that change a lease wait for its commit. Null: not persisted.</param>
     /// <param name="dns">The DNS responder's settings; null: no DNS.</param>
-    public NetworkHost(string networkId, string netnsName, Dhcp4Configuration configuration, IEnumerable<LeaseRecord> leases,
-        ILoggerFactory loggerFactory, TimeProvider time, Action<NetworkHost>? leasesChanged = null, bool logEachRequest = false, NetworkDnsOptions? dns = null)
+    public NetworkHost(string networkId, string netnsName, Dhcp4Configuration configuration, Dhcp4LeaseTable leases, LeaseJournal? journal,
+        ILoggerFactory loggerFactory, TimeProvider time, bool logEachRequest = false, NetworkDnsOptions? dns = null)
     {
         _time = time;
         NetworkId = networkId;
         Namespace = netnsName;
         _logger = loggerFactory.CreateLogger("qdhcp.agent.network");
-        Dhcp4LeaseTable table = new();
-        table.Load(leases);
-        Engine = new Dhcp4Engine(Dhcp4NetworkSnapshot.Compile(configuration), table);
-        _sockets = new Dhcp4SocketServer(Engine, DhcpPortFilter, time, loggerFactory.CreateLogger("qdhcp.dhcp"), leasesChanged is null ? null : () => leasesChanged(this))
+        Journal = journal;
+        Engine = new Dhcp4Engine(Dhcp4NetworkSnapshot.Compile(configuration), leases);
+        _sockets = new Dhcp4SocketServer(Engine, DhcpPortFilter, time, loggerFactory.CreateLogger("qdhcp.dhcp"), journal)
         {
             LogEachRequest = logEachRequest,
             Scope = new NamespaceSocketScope(netnsName),
@@ -73,6 +73,9 @@ public sealed class NetworkHost : IAsyncDisposable
     public string Namespace { get; }
 
     public Dhcp4Engine Engine { get; }
+
+    /// <summary>The lease table's journal, or null when leases are not persisted.</summary>
+    public LeaseJournal? Journal { get; }
 
     /// <summary>The interfaces served now (the DHCP port, once plumbed).</summary>
     public IReadOnlyList<ServerInterface> Interfaces => _sockets.Interfaces;
@@ -128,6 +131,12 @@ public sealed class NetworkHost : IAsyncDisposable
             {
                 released++;
             }
+        }
+
+        if (released > 0)
+        {
+            // Durable now rather than with the next DHCP batch: the address may be given to a new port next.
+            Journal?.Commit();
         }
 
         return released;

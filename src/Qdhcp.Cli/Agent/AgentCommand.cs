@@ -22,7 +22,7 @@ internal static class AgentCommand
 {
     public static Command Create()
     {
-        Option<string> stateDir = new("--state-dir") { Description = "Where the SQLite store (qdhcp.db) and the record of owned namespaces live.", DefaultValueFactory = _ => "/var/lib/qdhcp" };
+        Option<string> stateDir = new("--state-dir") { Description = "Where the SQLite store (qdhcp.db), the lease journals (leases/) and the record of owned namespaces live.", DefaultValueFactory = _ => "/var/lib/qdhcp" };
         Option<string> listen = new("--listen") { Description = "Address and port of the REST API; a token is required when it is not loopback.", DefaultValueFactory = _ => AgentApiOptions.DefaultListen };
         Option<string?> tokenFile = new("--token-file") { Description = $"A file whose first line is the API token (else ${AgentApiOptions.TokenEnvironmentVariable})." };
         Option<bool> logDhcp = new("--log-dhcp") { Description = "Log every DHCP request and what was done with it." };
@@ -75,7 +75,7 @@ internal static class AgentCommand
         await using SqliteNetworkStore store = new(Path.Combine(stateDir, "qdhcp.db"));
         await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         LinuxPlumbing plumbing = new(stateDir, new BridgePerNetworkSegmentDriver(), loggerFactory.CreateLogger("qdhcp.plumbing"));
-        await using AgentRuntime runtime = new(store, plumbing, new AgentRuntimeOptions { LogEachRequest = logDhcp, Dns = new NetworkDnsOptions(upstreams, LogQueries: logQueries) }, loggerFactory);
+        await using AgentRuntime runtime = new(store, plumbing, new AgentRuntimeOptions { LogEachRequest = logDhcp, Dns = new NetworkDnsOptions(upstreams, LogQueries: logQueries), LeaseJournalDirectory = Path.Combine(stateDir, "leases") }, loggerFactory);
         await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
         if (runtime.LastResync is { } resync)
         {

@@ -1,6 +1,7 @@
 using Qdhcp.Configuration;
 using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Engine.Leases;
+using Qdhcp.Leases;
 using Qdhcp.Server;
 
 namespace Qdhcp.Cli.Serve;
@@ -17,9 +18,11 @@ internal sealed class DnsmasqConfigurationSource(DnsmasqConfigurationLoader load
     }
 }
 
-/// <summary>dnsmasq's lease file (<c>--dhcp-leasefile</c>), read at start and replaced atomically on change.</summary>
+/// <summary>dnsmasq's lease file (<c>--dhcp-leasefile</c>): read at start, replaced atomically and durably by each journal compaction.</summary>
 internal sealed class DnsmasqLeasePersistence(string path) : ILeasePersistence
 {
+    public string Location => path;
+
     public IReadOnlyList<LeaseRecord> Read(out IReadOnlyList<string> warnings)
     {
         DnsmasqLeaseFile file = DnsmasqLeaseFile.Read(path);
@@ -27,5 +30,11 @@ internal sealed class DnsmasqLeasePersistence(string path) : ILeasePersistence
         return file.Leases;
     }
 
-    public void Write(IReadOnlyList<LeaseRecord> leases) => DnsmasqLeaseFile.WriteAtomically(path, leases);
+    public void Write(IReadOnlyList<LeaseRecord> leases)
+    {
+        DnsmasqLeaseFile.WriteAtomically(path, leases);
+
+        // The rename must be durable before the compaction deletes the journal it replaces.
+        LeaseFiles.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Qdhcp.Configuration;
 using Qdhcp.Configuration.Dnsmasq;
+using Qdhcp.Leases;
 using Qdhcp.Server;
 using Qdhcp.Transport.Dhcp4;
 using Qdhcp.Transport.Dns;
@@ -105,8 +106,8 @@ internal static class ServeCommand
         }
 
         InterfaceFilter interfaces = new(options.Interfaces, options.ExceptInterfaces);
-        ILeasePersistence? leases = options.DhcpLeaseFile is { Length: > 0 } leaseFile && !options.LeaseFileReadOnly
-            ? new DnsmasqLeasePersistence(leaseFile)
+        ServeLeaseStorage? leases = options.DhcpLeaseFile is { Length: > 0 } leaseFile && !options.LeaseFileReadOnly
+            ? new ServeLeaseStorage(new DnsmasqLeasePersistence(leaseFile), LeaseJournal.PathFor(leaseFile))
             : null;
         DhcpServeHost host = new(
             new DnsmasqConfigurationSource(new DnsmasqConfigurationLoader(options)),

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Leases;
 using Qdhcp.Transport.Interop;
 using Qdhcp.Wire.Dhcp4;
 using Qdhcp.Wire.Primitives;
@@ -14,14 +15,22 @@ namespace Qdhcp.Transport.Dhcp4;
 /// The receive loop of one interface: a UDP socket on 0.0.0.0:67 bound to the device (SO_BINDTODEVICE, so
 /// each loop knows its interface without IP_PKTINFO), a pinned receive and send buffer and reused socket
 /// addresses allocated once, then for each datagram: the engine decides, and the reply goes out as it says.
+/// With a <see cref="LeaseJournal"/>, a reply that depends on a lease change is held until the change is durable:
+/// the loop drains what is already queued on the socket (up to <see cref="MaxBatch"/> held replies), commits the
+/// journal once for the whole batch (group commit: one write + fdatasync), then sends the held replies. Replies that
+/// change no lease (OFFER, NAK, INFORM's ACK) go out at once.
 /// </summary>
 public sealed class Dhcp4InterfaceListener : IDisposable
 {
+    /// <summary>At most this many replies wait for one journal commit.</summary>
+    public const int MaxBatch = 64;
+
+    private const int ReplyCapacity = 1500 - 28;
     private readonly Dhcp4Engine _engine;
     private readonly Lock _engineGate;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Action? _leasesChanged;
+    private readonly LeaseJournal? _journal;
     private readonly Socket _socket;
     private readonly Lazy<RawReplySender> _raw;
     private ServerInterface _interface;
@@ -32,14 +41,15 @@ public sealed class Dhcp4InterfaceListener : IDisposable
     /// socket belongs to the namespace of the thread that creates it: a listener created inside another namespace
     /// (the agent's) must open it now, on that thread; <c>qdhcp serve</c> lives in its namespace and opens it lazily.
     /// </param>
-    public Dhcp4InterfaceListener(ServerInterface serverInterface, Dhcp4Engine engine, Lock engineGate, TimeProvider time, ILogger logger, Action? leasesChanged, bool openRawSocketNow = false)
+    /// <param name="journal">Where the engine's lease table journals its changes (shared by every listener of the table); null: leases are not persisted.</param>
+    public Dhcp4InterfaceListener(ServerInterface serverInterface, Dhcp4Engine engine, Lock engineGate, TimeProvider time, ILogger logger, LeaseJournal? journal, bool openRawSocketNow = false)
     {
         _interface = serverInterface;
         _engine = engine;
         _engineGate = engineGate;
         _time = time;
         _logger = logger;
-        _leasesChanged = leasesChanged;
+        _journal = journal;
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -107,61 +117,141 @@ public sealed class Dhcp4InterfaceListener : IDisposable
     private void Run(CancellationToken cancellationToken)
     {
         byte[] receiveBuffer = GC.AllocateUninitializedArray<byte>(4096, pinned: true);
-        byte[] replyBuffer = GC.AllocateUninitializedArray<byte>(1500 - 28, pinned: true);
+        byte[] replyBuffer = GC.AllocateUninitializedArray<byte>(ReplyCapacity, pinned: true);
         SocketAddress from = new(AddressFamily.InterNetwork);
         SocketAddress to = new(AddressFamily.InterNetwork);
+        HeldReplies? held = _journal is null ? null : new HeldReplies();
 
         // Wakes the blocking receive now and then to look at the token; Dispose also ends it.
         _socket.ReceiveTimeout = 500;
         using CancellationTokenRegistration stop = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), _socket);
         while (!cancellationToken.IsCancellationRequested)
         {
-            int received;
-            try
+            if (!TryReceive(receiveBuffer, from, cancellationToken, out int received, out bool stopped))
             {
-                received = _socket.ReceiveFrom(receiveBuffer, SocketFlags.None, from);
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
-            {
-                continue;
-            }
-            catch (SocketException e)
-            {
-                if (cancellationToken.IsCancellationRequested || e.SocketErrorCode is SocketError.OperationAborted or SocketError.Shutdown or SocketError.NotSocket)
+                if (stopped)
                 {
                     break;
                 }
 
-                TransportLog.ReceiveFailed(_logger, Interface.Name, e.SocketErrorCode);
                 continue;
             }
 
-            Dhcp4EngineResult result;
-            ServerInterface serverInterface = Interface;
-            lock (_engineGate)
+            Handle(receiveBuffer.AsSpan(0, received), replyBuffer, to, held);
+            if (held is { NeedsCommit: true })
             {
-                result = _engine.Process(new Dhcp4RequestContext(serverInterface, _time.GetUtcNow().ToUnixTimeSeconds()), receiveBuffer.AsSpan(0, received), replyBuffer);
-            }
+                // Group commit: whatever is queued already joins this batch, so one fdatasync covers it.
+                while (held.Count < MaxBatch && HasQueuedDatagram() && TryReceive(receiveBuffer, from, cancellationToken, out received, out _))
+                {
+                    Handle(receiveBuffer.AsSpan(0, received), replyBuffer, to, held);
+                }
 
-            if (result.HasReply)
-            {
-                Send(serverInterface, result.Destination, replyBuffer.AsSpan(0, result.Length), to);
-            }
-
-            if (LogEachRequest)
-            {
-                LogRequest(serverInterface.Name, receiveBuffer.AsSpan(0, received), replyBuffer, result);
-            }
-
-            if (result.LeasesChanged)
-            {
-                _leasesChanged?.Invoke();
+                CommitAndSend(held, to);
             }
         }
+    }
+
+    private bool HasQueuedDatagram()
+    {
+        try
+        {
+            return _socket.Available > 0;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return false;
+        }
+    }
+
+    private bool TryReceive(byte[] receiveBuffer, SocketAddress from, CancellationToken cancellationToken, out int received, out bool stopped)
+    {
+        stopped = false;
+        received = 0;
+        try
+        {
+            received = _socket.ReceiveFrom(receiveBuffer, SocketFlags.None, from);
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            stopped = true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
+        {
+        }
+        catch (SocketException e)
+        {
+            if (cancellationToken.IsCancellationRequested || e.SocketErrorCode is SocketError.OperationAborted or SocketError.Shutdown or SocketError.NotSocket)
+            {
+                stopped = true;
+            }
+            else
+            {
+                TransportLog.ReceiveFailed(_logger, Interface.Name, e.SocketErrorCode);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>One request: the engine decides; the reply goes out now, or is held for the journal commit when it depends on a lease change.</summary>
+    private void Handle(ReadOnlySpan<byte> request, byte[] replyBuffer, SocketAddress to, HeldReplies? held)
+    {
+        Dhcp4EngineResult result;
+        ServerInterface serverInterface = Interface;
+        lock (_engineGate)
+        {
+            result = _engine.Process(new Dhcp4RequestContext(serverInterface, _time.GetUtcNow().ToUnixTimeSeconds()), request, replyBuffer);
+        }
+
+        if (held is not null && result.LeasesChanged)
+        {
+            held.NeedsCommit = true;
+            if (result.HasReply)
+            {
+                held.Add(serverInterface, result, replyBuffer.AsSpan(0, result.Length));
+            }
+        }
+        else if (result.HasReply)
+        {
+            Send(serverInterface, result.Destination, replyBuffer.AsSpan(0, result.Length), to);
+        }
+
+        if (LogEachRequest)
+        {
+            LogRequest(serverInterface.Name, request, replyBuffer, result);
+        }
+    }
+
+    /// <summary>
+    /// Makes the batch's lease changes durable, then sends its replies. When the journal cannot be written, a reply
+    /// for a new binding is not sent and the binding is released again (no client holds an ACK the next start would
+    /// not know of); renewals of existing leases are answered anyway (their earlier lease is on disk).
+    /// </summary>
+    private void CommitAndSend(HeldReplies held, SocketAddress to)
+    {
+        bool durable = _journal!.Commit();
+        for (int i = 0; i < held.Count; i++)
+        {
+            ref HeldReply reply = ref held[i];
+            ReadOnlySpan<byte> bytes = held.Bytes(i);
+            if (!durable && reply.Change == Dhcp4LeaseChange.Bound)
+            {
+                IPv4Address address = IPv4Address.Read(bytes[Dhcp4Header.YiaddrOffset..]);
+                MacAddress mac = MacAddress.Read(bytes[Dhcp4Header.ChaddrOffset..]);
+                lock (_engineGate)
+                {
+                    _engine.Leases.Release(address, mac);
+                }
+
+                _journal.CountRefusedBinding();
+                continue;
+            }
+
+            Send(reply.Interface, reply.Destination, bytes, to);
+        }
+
+        held.Clear();
     }
 
     private void Send(ServerInterface serverInterface, in ReplyDestination destination, ReadOnlySpan<byte> reply, SocketAddress to)
@@ -212,6 +302,44 @@ public sealed class Dhcp4InterfaceListener : IDisposable
         }
 
         return serverInterface.Addresses.Count > 0 ? serverInterface.Addresses[0].Address : IPv4Address.Any;
+    }
+
+    private struct HeldReply
+    {
+        public ServerInterface Interface;
+        public ReplyDestination Destination;
+        public Dhcp4LeaseChange Change;
+        public int Length;
+    }
+
+    /// <summary>Replies waiting for a journal commit: their bytes in one pinned buffer, allocated once per listener.</summary>
+    private sealed class HeldReplies
+    {
+        private readonly HeldReply[] _replies = new HeldReply[MaxBatch];
+        private readonly byte[] _bytes = GC.AllocateUninitializedArray<byte>(MaxBatch * ReplyCapacity, pinned: true);
+
+        public int Count { get; private set; }
+
+        /// <summary>A lease changed since the last commit (with or without a reply: a RELEASE has none).</summary>
+        public bool NeedsCommit { get; set; }
+
+        public ref HeldReply this[int index] => ref _replies[index];
+
+        public ReadOnlySpan<byte> Bytes(int index) => _bytes.AsSpan(index * ReplyCapacity, _replies[index].Length);
+
+        public void Add(ServerInterface serverInterface, in Dhcp4EngineResult result, ReadOnlySpan<byte> reply)
+        {
+            reply.CopyTo(_bytes.AsSpan(Count * ReplyCapacity));
+            _replies[Count] = new HeldReply { Interface = serverInterface, Destination = result.Destination, Change = result.LeaseChange, Length = reply.Length };
+            Count++;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_replies, 0, Count);
+            Count = 0;
+            NeedsCommit = false;
+        }
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Leases;
 
 namespace Qdhcp.Transport.Dhcp4;
 
@@ -18,18 +19,19 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
     private readonly InterfaceFilter _filter;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Action? _leasesChanged;
+    private readonly LeaseJournal? _journal;
     private readonly Lock _engineGate = new();
     private readonly Dictionary<string, (Dhcp4InterfaceListener Listener, Task Loop)> _listeners = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
-    public Dhcp4SocketServer(Dhcp4Engine engine, InterfaceFilter filter, TimeProvider time, ILogger logger, Action? leasesChanged = null)
+    /// <param name="journal">The journal of the engine's lease table (opened on it): replies that change a lease wait for its commit. Null: leases are not persisted.</param>
+    public Dhcp4SocketServer(Dhcp4Engine engine, InterfaceFilter filter, TimeProvider time, ILogger logger, LeaseJournal? journal = null)
     {
         _engine = engine;
         _filter = filter;
         _time = time;
         _logger = logger;
-        _leasesChanged = leasesChanged;
+        _journal = journal;
     }
 
     /// <summary><c>--log-dhcp</c>: log every request.</summary>
@@ -90,7 +92,7 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
 
                 try
                 {
-                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _leasesChanged, openRawSocketNow: Scope is not null) { LogEachRequest = LogEachRequest };
+                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _journal, openRawSocketNow: Scope is not null) { LogEachRequest = LogEachRequest };
                     _listeners[name] = (listener, Task.Run(() => listener.RunAsync(_stopping.Token)));
                     TransportLog.Listening(_logger, name, string.Join(", ", serverInterface.Addresses));
                 }

@@ -54,7 +54,9 @@ public sealed class AgentLab : IAsyncDisposable
         Assert.Null(Runtime);
         ILoggerFactory logs = new TestLoggerFactory();
         Plumbing = new LinuxPlumbing(StateDirectory, new BridgePerNetworkSegmentDriver(), logs.CreateLogger("plumbing"));
-        AgentRuntime runtime = new(Store, Plumbing, options ?? new AgentRuntimeOptions { LogEachRequest = true }, logs);
+        options ??= new AgentRuntimeOptions { LogEachRequest = true };
+        options = options with { LeaseJournalDirectory = options.LeaseJournalDirectory ?? Path.Combine(StateDirectory, "leases") };
+        AgentRuntime runtime = new(Store, Plumbing, options, logs);
         Runtime = runtime;
         await runtime.StartAsync(TestContext.Current.CancellationToken);
         NetworkLab.Log($"agent started: {runtime.LastResync}");

@@ -1,0 +1,251 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Qdhcp.Engine.Leases;
+using Qdhcp.Wire.Primitives;
+
+namespace Qdhcp.Leases;
+
+/// <summary>
+/// The journal's records, one per line. A grant is a dnsmasq lease line (<c>expiry mac ip hostname client-id</c>,
+/// <c>*</c> for none), so a journal reads like the lease file it compacts into; a release is
+/// <c>release mac ip</c>, which cannot be a lease line (a lease line starts with a number). Each record is the
+/// absolute state of one address, so replaying records that a snapshot already contains changes nothing. Only
+/// lines ending in a newline count: a crash can leave a torn last line, and replay ignores it.
+/// </summary>
+public static class LeaseJournalFormat
+{
+    private static readonly byte[] ReleasePrefix = "release "u8.ToArray();
+    private static ReadOnlySpan<byte> Hex => "0123456789abcdef"u8;
+
+    /// <summary>The most bytes <see cref="WriteGrant"/> can need for these fields.</summary>
+    public static int MaxGrantLength(string? hostName, int clientIdLength) =>
+        20 + 1 + 17 + 1 + 15 + 1 + Math.Max(1, Encoding.UTF8.GetMaxByteCount(hostName?.Length ?? 0)) + 1 + Math.Max(1, clientIdLength * 3) + 1;
+
+    /// <summary>The most bytes <see cref="WriteRelease"/> needs.</summary>
+    public const int MaxReleaseLength = 8 + 17 + 1 + 15 + 1;
+
+    /// <summary>Writes a grant record (with its newline) into <paramref name="destination"/>; returns its length. No allocation.</summary>
+    public static int WriteGrant(Span<byte> destination, IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds)
+    {
+        Utf8Formatter.TryFormat(expiresUnixSeconds, destination, out int n);
+        destination[n++] = (byte)' ';
+        n += WriteMac(destination[n..], mac);
+        destination[n++] = (byte)' ';
+        n += WriteAddress(destination[n..], address);
+        destination[n++] = (byte)' ';
+        if (IsWritableHostName(hostName))
+        {
+            n += Encoding.UTF8.GetBytes(hostName, destination[n..]);
+        }
+        else
+        {
+            destination[n++] = (byte)'*';
+        }
+
+        destination[n++] = (byte)' ';
+        if (clientId.IsEmpty)
+        {
+            destination[n++] = (byte)'*';
+        }
+        else
+        {
+            for (int i = 0; i < clientId.Length; i++)
+            {
+                if (i > 0)
+                {
+                    destination[n++] = (byte)':';
+                }
+
+                destination[n++] = Hex[clientId[i] >> 4];
+                destination[n++] = Hex[clientId[i] & 0xF];
+            }
+        }
+
+        destination[n++] = (byte)'\n';
+        return n;
+    }
+
+    /// <summary>Writes a release record (<c>release mac ip</c> and a newline); returns its length. No allocation.</summary>
+    public static int WriteRelease(Span<byte> destination, IPv4Address address, MacAddress mac)
+    {
+        ReleasePrefix.CopyTo(destination);
+        int n = ReleasePrefix.Length;
+        n += WriteMac(destination[n..], mac);
+        destination[n++] = (byte)' ';
+        n += WriteAddress(destination[n..], address);
+        destination[n++] = (byte)'\n';
+        return n;
+    }
+
+    /// <summary>
+    /// Applies a journal's records, in order, to <paramref name="leases"/> (keyed by address): a grant replaces the
+    /// address's lease, a release removes it if that MAC holds it. A last line without its newline (torn by a crash)
+    /// is ignored. Returns what was read.
+    /// </summary>
+    public static LeaseReplayReport Replay(ReadOnlySpan<byte> journal, Dictionary<uint, LeaseRecord> leases)
+    {
+        int records = 0;
+        int badLines = 0;
+        int lineNumber = 0;
+        int position = 0;
+        int? firstBadLine = null;
+        while (position < journal.Length)
+        {
+            int end = journal[position..].IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                break;
+            }
+
+            lineNumber++;
+            ReadOnlySpan<byte> line = journal.Slice(position, end);
+            position += end + 1;
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            if (TryApply(line, leases))
+            {
+                records++;
+            }
+            else
+            {
+                badLines++;
+                firstBadLine ??= lineNumber;
+            }
+        }
+
+        return new LeaseReplayReport(records, badLines, firstBadLine, position, journal.Length - position);
+    }
+
+    /// <summary>
+    /// The lease set after a restart: the last full snapshot, then the journal that was being compacted (if a crash
+    /// came during a compaction), then the current journal; leases expired at <paramref name="nowUnixSeconds"/> are dropped.
+    /// </summary>
+    public static List<LeaseRecord> Recover(IEnumerable<LeaseRecord> snapshot, ReadOnlySpan<byte> rotatedJournal, ReadOnlySpan<byte> journal, long nowUnixSeconds,
+        out LeaseReplayReport rotatedReport, out LeaseReplayReport journalReport)
+    {
+        Dictionary<uint, LeaseRecord> leases = [];
+        foreach (LeaseRecord lease in snapshot)
+        {
+            leases[lease.Address.Value] = lease;
+        }
+
+        rotatedReport = Replay(rotatedJournal, leases);
+        journalReport = Replay(journal, leases);
+        return [.. leases.Values.Where(l => l.ExpiresUnixSeconds == 0 || l.ExpiresUnixSeconds > nowUnixSeconds)];
+    }
+
+    /// <summary>The rule dnsmasq's lease file needs (and <c>DnsmasqLeaseFile.FormatLine</c> applies): one field, no blanks, not <c>*</c>.</summary>
+    public static bool IsWritableHostName(string? hostName)
+    {
+        if (hostName is not { Length: > 0 } || hostName == "*")
+        {
+            return false;
+        }
+
+        foreach (char c in hostName)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryApply(ReadOnlySpan<byte> line, Dictionary<uint, LeaseRecord> leases)
+    {
+        string text = Encoding.UTF8.GetString(line);
+        string[] f = text.Split(' ');
+        if (f.Length == 3 && f[0] == "release")
+        {
+            if (!MacAddress.TryParse(f[1], out MacAddress releasedMac) || !IPv4Address.TryParse(f[2], out IPv4Address releasedAddress))
+            {
+                return false;
+            }
+
+            if (leases.TryGetValue(releasedAddress.Value, out LeaseRecord? held) && held.Mac == releasedMac)
+            {
+                leases.Remove(releasedAddress.Value);
+            }
+
+            return true;
+        }
+
+        if (f.Length != 5
+            || !long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long expires)
+            || !MacAddress.TryParse(f[1], out MacAddress mac)
+            || !IPv4Address.TryParse(f[2], out IPv4Address address))
+        {
+            return false;
+        }
+
+        byte[]? clientId = null;
+        if (f[4] != "*")
+        {
+            clientId = new byte[(f[4].Length + 1) / 3];
+            if (f[4].Length != clientId.Length * 3 - 1)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < clientId.Length; i++)
+            {
+                if (!byte.TryParse(f[4].AsSpan(i * 3, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out clientId[i]))
+                {
+                    return false;
+                }
+            }
+        }
+
+        leases[address.Value] = new LeaseRecord(expires, mac, address, f[3] == "*" ? null : f[3], clientId);
+        return true;
+    }
+
+    private static int WriteMac(Span<byte> destination, MacAddress mac)
+    {
+        int n = 0;
+        for (int shift = 40; shift >= 0; shift -= 8)
+        {
+            if (shift != 40)
+            {
+                destination[n++] = (byte)':';
+            }
+
+            int b = (int)(mac.Value >> shift) & 0xFF;
+            destination[n++] = Hex[b >> 4];
+            destination[n++] = Hex[b & 0xF];
+        }
+
+        return n;
+    }
+
+    private static int WriteAddress(Span<byte> destination, IPv4Address address)
+    {
+        int n = 0;
+        for (int shift = 24; shift >= 0; shift -= 8)
+        {
+            if (shift != 24)
+            {
+                destination[n++] = (byte)'.';
+            }
+
+            Utf8Formatter.TryFormat((byte)(address.Value >> shift), destination[n..], out int written);
+            n += written;
+        }
+
+        return n;
+    }
+}
+
+/// <summary>What a journal replay read.</summary>
+/// <param name="Records">Records applied.</param>
+/// <param name="BadLines">Complete lines that were not records (skipped; a journal we wrote has none).</param>
+/// <param name="FirstBadLine">The 1-based number of the first such line, for the warning.</param>
+/// <param name="ValidLength">Bytes up to and including the last newline: where appending may resume.</param>
+/// <param name="TornBytes">Bytes after the last newline: a record torn by a crash, ignored.</param>
+public readonly record struct LeaseReplayReport(int Records, int BadLines, int? FirstBadLine, int ValidLength, int TornBytes);
