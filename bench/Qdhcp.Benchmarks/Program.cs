@@ -1,5 +1,13 @@
 using BenchmarkDotNet.Running;
+using Qdhcp.Benchmarks;
 
 // dotnet run -c Release --project bench/Qdhcp.Benchmarks -- --filter '*'
 // (add --job short for a quick look). Results land in BenchmarkDotNet.Artifacts/.
+// dotnet run -c Release --project bench/Qdhcp.Benchmarks -- journal-1m [directory]: a million renewals, journal size, compaction and replay cost.
+if (args is ["journal-1m", ..])
+{
+    return LeaseJournalScale.Run(args.Length > 1 ? args[1] : "/var/tmp");
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

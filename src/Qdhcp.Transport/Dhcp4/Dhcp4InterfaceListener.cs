@@ -274,6 +274,11 @@ public sealed class Dhcp4InterfaceListener : IDisposable
         {
             TransportLog.SendFailed(_logger, serverInterface.Name, destination.Kind, destination.Address, e.SocketErrorCode);
         }
+        catch (ObjectDisposedException)
+        {
+            // Stopping: the socket closed while this reply waited for the journal. The change is durable; the client
+            // retransmits to whoever serves next.
+        }
     }
 
     private void LogRequest(string interfaceName, ReadOnlySpan<byte> request, ReadOnlySpan<byte> reply, in Dhcp4EngineResult result)

@@ -1,0 +1,23 @@
+using Qdhcp.Configuration.Dnsmasq;
+using Qdhcp.Engine.Leases;
+using Qdhcp.Leases;
+
+namespace Qdhcp.Benchmarks;
+
+/// <summary>dnsmasq's lease file as <c>qdhcp serve</c> writes it (atomic replace, fsync, directory fsync).</summary>
+internal sealed class BenchLeaseFile(string path) : ILeasePersistence
+{
+    public string Location => path;
+
+    public IReadOnlyList<LeaseRecord> Read(out IReadOnlyList<string> warnings)
+    {
+        warnings = [];
+        return DnsmasqLeaseFile.Read(path).Leases;
+    }
+
+    public void Write(IReadOnlyList<LeaseRecord> leases)
+    {
+        DnsmasqLeaseFile.WriteAtomically(path, leases);
+        LeaseFiles.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+}
