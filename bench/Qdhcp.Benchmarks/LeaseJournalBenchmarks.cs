@@ -27,7 +27,7 @@ public class LeaseJournalBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Directory.CreateTempSubdirectory(Path.Combine(Environment.GetEnvironmentVariable("QDHCP_BENCH_DIR") ?? "/var/tmp", "qdhcp-journal-bench-")).FullName;
+        _directory = Directory.CreateDirectory(Path.Combine(Environment.GetEnvironmentVariable("QDHCP_BENCH_DIR") ?? "/var/tmp", $"qdhcp-journal-bench-{Environment.ProcessId}")).FullName;
         _table = new Dhcp4LeaseTable();
         // Never compacted here: this measures appends and commits only.
         _journal = new LeaseJournal(Path.Combine(_directory, "leases.journal"), new BenchLeaseFile(Path.Combine(_directory, "leases")),

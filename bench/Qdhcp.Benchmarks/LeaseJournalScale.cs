@@ -21,7 +21,7 @@ internal static class LeaseJournalScale
 
     public static int Run(string parent)
     {
-        string directory = Directory.CreateTempSubdirectory(Path.Combine(parent, "qdhcp-journal-1m-")).FullName;
+        string directory = Directory.CreateDirectory(Path.Combine(parent, $"qdhcp-journal-1m-{Environment.ProcessId}")).FullName;
         try
         {
             string leaseFile = Path.Combine(directory, "leases");

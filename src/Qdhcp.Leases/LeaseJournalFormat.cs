@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Globalization;
 using System.Text;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Wire.Primitives;
@@ -157,13 +156,27 @@ public static class LeaseJournalFormat
         return true;
     }
 
+    // Span-based: a million records replay without a string per field (only the lease's own host name and client-id).
     private static bool TryApply(ReadOnlySpan<byte> line, Dictionary<uint, LeaseRecord> leases)
     {
-        string text = Encoding.UTF8.GetString(line);
-        string[] f = text.Split(' ');
-        if (f.Length == 3 && f[0] == "release")
+        Span<Range> fields = stackalloc Range[6];
+        int count = 0;
+        for (int start = 0; count < fields.Length;)
         {
-            if (!MacAddress.TryParse(f[1], out MacAddress releasedMac) || !IPv4Address.TryParse(f[2], out IPv4Address releasedAddress))
+            int space = line[start..].IndexOf((byte)' ');
+            int end = space < 0 ? line.Length : start + space;
+            fields[count++] = new Range(start, end);
+            if (space < 0)
+            {
+                break;
+            }
+
+            start = end + 1;
+        }
+
+        if (count == 3 && line[fields[0]].SequenceEqual("release"u8))
+        {
+            if (!TryParseMac(line[fields[1]], out MacAddress releasedMac) || !TryParseAddress(line[fields[2]], out IPv4Address releasedAddress))
             {
                 return false;
             }
@@ -176,35 +189,105 @@ public static class LeaseJournalFormat
             return true;
         }
 
-        if (f.Length != 5
-            || !long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long expires)
-            || !MacAddress.TryParse(f[1], out MacAddress mac)
-            || !IPv4Address.TryParse(f[2], out IPv4Address address))
+        if (count != 5
+            || !Utf8Parser.TryParse(line[fields[0]], out long expires, out int used) || used != line[fields[0]].Length || expires < 0
+            || !TryParseMac(line[fields[1]], out MacAddress mac)
+            || !TryParseAddress(line[fields[2]], out IPv4Address address))
         {
             return false;
         }
 
+        ReadOnlySpan<byte> host = line[fields[3]];
+        ReadOnlySpan<byte> id = line[fields[4]];
         byte[]? clientId = null;
-        if (f[4] != "*")
+        if (!id.SequenceEqual("*"u8))
         {
-            clientId = new byte[(f[4].Length + 1) / 3];
-            if (f[4].Length != clientId.Length * 3 - 1)
+            if ((id.Length + 1) % 3 != 0)
             {
                 return false;
             }
 
+            clientId = new byte[(id.Length + 1) / 3];
             for (int i = 0; i < clientId.Length; i++)
             {
-                if (!byte.TryParse(f[4].AsSpan(i * 3, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out clientId[i]))
+                if ((i > 0 && id[i * 3 - 1] != ':') || !TryParseHexByte(id.Slice(i * 3, 2), out clientId[i]))
                 {
                     return false;
                 }
             }
         }
 
-        leases[address.Value] = new LeaseRecord(expires, mac, address, f[3] == "*" ? null : f[3], clientId);
+        leases[address.Value] = new LeaseRecord(expires, mac, address, host.SequenceEqual("*"u8) ? null : Encoding.UTF8.GetString(host), clientId);
         return true;
     }
+
+    private static bool TryParseMac(ReadOnlySpan<byte> text, out MacAddress mac)
+    {
+        mac = default;
+        if (text.Length != 17)
+        {
+            return false;
+        }
+
+        ulong value = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            if ((i > 0 && text[i * 3 - 1] != ':') || !TryParseHexByte(text.Slice(i * 3, 2), out byte b))
+            {
+                return false;
+            }
+
+            value = (value << 8) | b;
+        }
+
+        mac = new MacAddress(value);
+        return true;
+    }
+
+    private static bool TryParseAddress(ReadOnlySpan<byte> text, out IPv4Address address)
+    {
+        address = default;
+        uint value = 0;
+        for (int octet = 0; octet < 4; octet++)
+        {
+            if (octet > 0)
+            {
+                if (text.IsEmpty || text[0] != '.')
+                {
+                    return false;
+                }
+
+                text = text[1..];
+            }
+
+            if (!Utf8Parser.TryParse(text, out byte b, out int used) || used == 0)
+            {
+                return false;
+            }
+
+            value = (value << 8) | b;
+            text = text[used..];
+        }
+
+        address = new IPv4Address(value);
+        return text.IsEmpty;
+    }
+
+    private static bool TryParseHexByte(ReadOnlySpan<byte> two, out byte value)
+    {
+        int high = HexValue(two[0]);
+        int low = HexValue(two[1]);
+        value = (byte)((high << 4) | low);
+        return high >= 0 && low >= 0;
+    }
+
+    private static int HexValue(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+        _ => -1,
+    };
 
     private static int WriteMac(Span<byte> destination, MacAddress mac)
     {
