@@ -1,5 +1,6 @@
 using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
+using Qdhcp.Leases;
 
 namespace Qdhcp.Api;
 
@@ -11,7 +12,7 @@ public interface IAgentRuntimeView
 {
     /// <summary>
     /// The live leases of a network's server, or null when no server runs for it here (the API then answers from
-    /// <c>INetworkStore.ListLeasesAsync</c>, the last write-behind).
+    /// <c>INetworkStore.ListLeasesAsync</c>, the last compaction of its lease journal).
     /// </summary>
     IReadOnlyList<LeaseRecord>? GetLeases(string networkId);
 
@@ -20,6 +21,9 @@ public interface IAgentRuntimeView
     /// a network's counters start at zero when its server (re)starts.
     /// </summary>
     IReadOnlyDictionary<string, Dhcp4Counters> GetCounters();
+
+    /// <summary>The lease journal counters of every network served now (write failures, refused bindings...), keyed by network id.</summary>
+    IReadOnlyDictionary<string, LeaseJournalCounters> GetLeaseJournalCounters() => new Dictionary<string, LeaseJournalCounters>();
 
     /// <summary>The agent's health for <c>/healthz</c>.</summary>
     AgentHealth GetHealth();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Leases;
 using Qdhcp.Wire.Dhcp4;
 
 namespace Qdhcp.Api.Tests;
@@ -159,6 +160,7 @@ public sealed class QueryAndAccessTests
         counters.Record(Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.UnknownClient));
         counters.Record(Dhcp4EngineResult.Drop(Dhcp4MessageType.None, Dhcp4DropReason.Malformed));
         runtime.Counters["net-a"] = counters;
+        runtime.Journals["net-a"] = new LeaseJournalCounters(Commits: 9, CommitFailures: 3, Compactions: 1, CompactionFailures: 2, RefusedBindings: 4, JournalBytes: 700, Healthy: false);
         await using TestAgent agent = await TestAgent.StartAsync(runtime: runtime);
 
         string text = await agent.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
@@ -171,12 +173,18 @@ public sealed class QueryAndAccessTests
         Assert.Contains("qdhcp_dhcp_ignored_total{network_id=\"net-a\",reason=\"unknown_client\"} 1", text);
         Assert.Contains("qdhcp_dhcp_malformed_total{network_id=\"net-a\"} 1", text);
         Assert.Contains("qdhcp_networks_served 1", text);
+        Assert.Contains("qdhcp_lease_journal_write_failures_total{network_id=\"net-a\"} 3", text);
+        Assert.Contains("qdhcp_lease_journal_refused_bindings_total{network_id=\"net-a\"} 4", text);
+        Assert.Contains("qdhcp_lease_journal_healthy{network_id=\"net-a\"} 0", text);
+        Assert.Contains("qdhcp_lease_compaction_failures_total{network_id=\"net-a\"} 2", text);
+        Assert.Contains("qdhcp_lease_journal_bytes{network_id=\"net-a\"} 700", text);
 
         // A restarted server (fresh counters) resets its series; a network gone loses them.
         runtime.Counters["net-a"] = new Dhcp4Counters();
         text = await agent.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         Assert.Contains("qdhcp_dhcp_offers_total{network_id=\"net-a\"} 0", text);
         runtime.Counters.Clear();
+        runtime.Journals.Clear();
         text = await agent.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         Assert.DoesNotContain("net-a", text);
         Assert.Contains("qdhcp_networks_served 0", text);

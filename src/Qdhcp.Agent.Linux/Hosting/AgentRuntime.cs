@@ -177,7 +177,7 @@ public sealed class AgentRuntime : IAsyncDisposable
     /// <summary>Every served network's packet counters, by network id.</summary>
     public IReadOnlyDictionary<string, Dhcp4Counters> GetCounters() => _hosts.ToDictionary(h => h.Key, h => h.Value.Engine.Counters, StringComparer.Ordinal);
 
-    /// <summary>Healthy when started and no network has a pending error; the status says which failed.</summary>
+    /// <summary>Healthy when started and no network has a pending error or an unwritable lease journal; the status says which failed.</summary>
     public (bool Healthy, string Status, int NetworksServed) GetHealth()
     {
         if (!_started)
@@ -185,7 +185,15 @@ public sealed class AgentRuntime : IAsyncDisposable
             return (false, "resync in progress", _hosts.Count);
         }
 
-        IReadOnlyDictionary<string, string> errors = Errors;
+        Dictionary<string, string> errors = new(Errors, StringComparer.Ordinal);
+        foreach ((string id, NetworkHost host) in _hosts)
+        {
+            if (host.Journal is { IsHealthy: false } journal)
+            {
+                errors.TryAdd(id, $"cannot write the lease journal {journal.Path}: new bindings are refused");
+            }
+        }
+
         return errors.Count == 0
             ? (true, "ok", _hosts.Count)
             : (false, $"{errors.Count} network(s) failing: " + string.Join("; ", errors.Take(3).Select(e => $"{e.Key}: {e.Value}")), _hosts.Count);

@@ -1,5 +1,6 @@
 using Prometheus;
 using Qdhcp.Engine.Dhcp4;
+using Qdhcp.Leases;
 using Qdhcp.Wire.Dhcp4;
 
 namespace Qdhcp.Api.Metrics;
@@ -15,6 +16,11 @@ namespace Qdhcp.Api.Metrics;
 /// qdhcp_dhcp_ignored_total{network_id, reason}                   dropped without reply, by reason (unknown_client ...)
 /// qdhcp_dhcp_malformed_total{network_id}                         not a well-formed DHCP message
 /// qdhcp_networks_served                                          networks with a running server
+/// qdhcp_lease_journal_write_failures_total{network_id}           journal commits that failed (disk full, unwritable)
+/// qdhcp_lease_journal_refused_bindings_total{network_id}         new bindings not ACKed (released again) because of that
+/// qdhcp_lease_journal_healthy{network_id}                        1 while journal writes succeed, 0 while they fail
+/// qdhcp_lease_compaction_failures_total{network_id}              compactions into the store that failed
+/// qdhcp_lease_journal_bytes{network_id}                          the journal's size now
 /// </code>
 /// A network's series restart from zero when its server restarts (a Prometheus counter reset), and disappear with it.
 /// </summary>
@@ -34,6 +40,12 @@ internal sealed class DhcpMetrics
     private readonly Counter _ignored;
     private readonly Counter _malformed;
     private readonly Gauge _networks;
+    private readonly Counter _journalFailures;
+    private readonly Counter _refusedBindings;
+    private readonly Gauge _journalHealthy;
+    private readonly Counter _compactionFailures;
+    private readonly Gauge _journalBytes;
+    private HashSet<string> _knownJournals = [];
     private readonly Lock _lock = new();
     private HashSet<string> _known = [];
 
@@ -50,6 +62,11 @@ internal sealed class DhcpMetrics
         _ignored = factory.CreateCounter("qdhcp_dhcp_ignored_total", "Well-formed DHCP packets dropped without a reply, by reason.", "network_id", "reason");
         _malformed = factory.CreateCounter("qdhcp_dhcp_malformed_total", "Packets that were not well-formed DHCP messages.", "network_id");
         _networks = factory.CreateGauge("qdhcp_networks_served", "Networks with a running DHCP server.");
+        _journalFailures = factory.CreateCounter("qdhcp_lease_journal_write_failures_total", "Lease journal commits that failed (disk full, unwritable).", "network_id");
+        _refusedBindings = factory.CreateCounter("qdhcp_lease_journal_refused_bindings_total", "New bindings not acknowledged because their journal commit failed.", "network_id");
+        _journalHealthy = factory.CreateGauge("qdhcp_lease_journal_healthy", "1 while lease journal writes succeed, 0 while they fail.", "network_id");
+        _compactionFailures = factory.CreateCounter("qdhcp_lease_compaction_failures_total", "Lease journal compactions into the store that failed.", "network_id");
+        _journalBytes = factory.CreateGauge("qdhcp_lease_journal_bytes", "The lease journal's size in bytes.", "network_id");
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -87,7 +104,32 @@ internal sealed class DhcpMetrics
 
             _networks.Set(all.Count);
             _known = [.. all.Keys];
+            UpdateJournals();
         }
+    }
+
+    private void UpdateJournals()
+    {
+        IReadOnlyDictionary<string, LeaseJournalCounters> journals = _runtime.GetLeaseJournalCounters();
+        foreach (string gone in _knownJournals.Where(id => !journals.ContainsKey(id)))
+        {
+            _journalFailures.RemoveLabelled(gone);
+            _refusedBindings.RemoveLabelled(gone);
+            _journalHealthy.RemoveLabelled(gone);
+            _compactionFailures.RemoveLabelled(gone);
+            _journalBytes.RemoveLabelled(gone);
+        }
+
+        foreach ((string id, LeaseJournalCounters journal) in journals)
+        {
+            Set(_journalFailures, journal.CommitFailures, id);
+            Set(_refusedBindings, journal.RefusedBindings, id);
+            Set(_compactionFailures, journal.CompactionFailures, id);
+            _journalHealthy.WithLabels(id).Set(journal.Healthy ? 1 : 0);
+            _journalBytes.WithLabels(id).Set(journal.JournalBytes);
+        }
+
+        _knownJournals = [.. journals.Keys];
     }
 
     /// <summary>Counters only go up: a lower value means the network's server restarted, so the series is reset.</summary>

@@ -8,6 +8,7 @@ using Qdhcp.Agent.Linux.Plumbing;
 using Qdhcp.Api;
 using Qdhcp.Engine.Dhcp4;
 using Qdhcp.Engine.Leases;
+using Qdhcp.Leases;
 using Qdhcp.Store.Sqlite;
 using Qdhcp.Transport.Dns;
 using Qdhcp.Transport.Privileges;
@@ -112,6 +113,8 @@ internal static class AgentCommand
         public IReadOnlyList<LeaseRecord>? GetLeases(string networkId) => runtime.GetLeases(networkId);
 
         public IReadOnlyDictionary<string, Dhcp4Counters> GetCounters() => runtime.GetCounters();
+
+        public IReadOnlyDictionary<string, LeaseJournalCounters> GetLeaseJournalCounters() => runtime.GetLeaseJournalCounters();
 
         public AgentHealth GetHealth()
         {
