@@ -21,10 +21,16 @@ namespace Qdhcp.Transport.Tests;
 /// goes through the lease journal (formatted into its buffer, committed before the ACK); the journal is on
 /// /dev/shm, since this measures allocations, not the disk.
 /// </summary>
+/// <remarks>
+/// Alone in a collection that runs with no other test in parallel: the allocation count is the process's, and other
+/// tests' allocations during the measured windows would be counted against the listener.
+/// </remarks>
+[Collection(nameof(ListenerAllocationTests))]
 public partial class ListenerAllocationTests
 {
     private const int Warmup = 500;
-    private const int Requests = 5000;
+    private const int Requests = 2000;
+    private const int Windows = 3;
     private static readonly MacAddress Client = MacAddress.Parse("fa:16:3e:00:00:05");
     private static readonly IPv4Address ClientAddress = IPv4Address.Parse("127.0.1.5");
 
@@ -98,22 +104,29 @@ public partial class ListenerAllocationTests
             RoundTrip(client, renew, server, reply, from);
         }
 
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < Requests; i++)
+        // The count is the process's: the test runner reporting other tests' results meanwhile allocates in bursts.
+        // The least of three windows leaves those out; a listener that allocates per request does so in every window.
+        long leastPerRequest = long.MaxValue;
+        for (int window = 0; window < Windows; window++)
         {
-            RoundTrip(client, renew, server, reply, from);
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < Requests; i++)
+            {
+                RoundTrip(client, renew, server, reply, from);
+            }
+
+            leastPerRequest = Math.Min(leastPerRequest, (GC.GetTotalAllocatedBytes(precise: true) - before) / Requests);
         }
 
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         stop.Cancel();
         loop.Wait(TimeSpan.FromSeconds(5));
         if (journal is not null)
         {
-            Assert.True(journal.Counters.Commits >= Requests, $"{journal.Counters.Commits} commits for {Requests} renewals");
+            Assert.True(journal.Counters.Commits >= Windows * Requests, $"{journal.Counters.Commits} commits for {Windows * Requests} renewals");
         }
 
         Directory.Delete(directory, recursive: true);
-        return allocated / Requests;
+        return leastPerRequest;
     }
 
     private static void RoundTrip(Socket client, byte[] request, SocketAddress server, byte[] reply, SocketAddress from)
@@ -173,3 +186,6 @@ public partial class ListenerAllocationTests
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ioctl(int fd, nuint request, byte[] argp);
 }
+
+[CollectionDefinition(nameof(ListenerAllocationTests), DisableParallelization = true)]
+public sealed class ListenerAllocationCollection;
