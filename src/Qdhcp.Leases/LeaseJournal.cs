@@ -48,6 +48,7 @@ public sealed class LeaseJournal : ILeaseJournal, IDisposable
     private volatile bool _healthy = true;
     private volatile bool _compactionHealthy = true;
     private volatile bool _recordsDropped;
+    private bool _deleted;
     private Dhcp4LeaseTable? _table;
     private long _compactedVersion = -1;
     private long _lastCompactionAttempt;
@@ -263,6 +264,11 @@ public sealed class LeaseJournal : ILeaseJournal, IDisposable
 
         lock (_compactLock)
         {
+            if (_deleted)
+            {
+                return false;
+            }
+
             long started = Stopwatch.GetTimestamp();
             Interlocked.Exchange(ref _lastCompactionAttempt, started);
             try
@@ -498,12 +504,16 @@ public sealed class LeaseJournal : ILeaseJournal, IDisposable
         }
     }
 
-    /// <summary>Removes the journal files (the network is gone, and its leases with it).</summary>
+    /// <summary>Removes the journal files (the network is gone, and its leases with it); no compaction runs after this.</summary>
     public void Delete()
     {
-        Dispose();
-        File.Delete(_path);
-        File.Delete(_rotatedPath);
+        lock (_compactLock)
+        {
+            _deleted = true;
+            Dispose();
+            File.Delete(_path);
+            File.Delete(_rotatedPath);
+        }
     }
 
     /// <summary>Closes the journal; an empty one (a clean stop compacts first) is deleted, so a stopped server leaves only its lease file.</summary>
