@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
 using Qdhcp.Wire.Dns;
@@ -37,6 +38,7 @@ public sealed class DnsZone
     private readonly int[] _reverse6Targets;
     private readonly byte[] _targets;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     private DnsZone(byte[]? domain, Builder b, uint serial)
     {
         DomainKey = domain;
@@ -299,6 +301,7 @@ public sealed class DnsZone
         /// <summary>The zone; the builder is not to be used after.</summary>
         public DnsZone Build(uint serial) => new(_domainKey, this, serial);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
         private void Add(ReadOnlySpan<char> name, UInt128 address, bool isV6, bool canonical)
         {
             name = name.TrimEnd('.');
@@ -342,6 +345,7 @@ public sealed class DnsZone
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
         private void AddAddress(ReadOnlySpan<byte> wire, UInt128 address, bool isV6)
         {
             Span<byte> key = stackalloc byte[wire.Length];
@@ -386,6 +390,7 @@ public sealed class DnsZone
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
         private int FindOrAdd(ReadOnlySpan<byte> key)
         {
             int mask = _buckets.Length - 1;
@@ -420,6 +425,7 @@ public sealed class DnsZone
             return entry;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
         private void Rehash()
         {
             _buckets = new int[_buckets.Length * 2];

@@ -138,7 +138,10 @@ public sealed class DhcpServeHost
     private DnsZone? LoadAtStart(out Dhcp4LeaseTable? leases)
     {
         leases = null;
+        long started = Stopwatch.GetTimestamp();
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         ConfigurationLoad load = _source.Load();
+        TimeSpan loaded = Stopwatch.GetElapsedTime(started);
         foreach (string warning in load.Warnings)
         {
             ServeLog.ConfigurationWarning(_logger, warning);
@@ -158,7 +161,12 @@ public sealed class DhcpServeHost
         leases = new Dhcp4LeaseTable();
 
         _engine = new Dhcp4Engine(Dhcp4NetworkSnapshot.Compile(load.Configuration), leases);
-        return _settings.Dns is null ? null : DnsZones.Build(load.Configuration, load.AddnHosts, Serial());
+        TimeSpan compiled = Stopwatch.GetElapsedTime(started);
+        DnsZone? zone = _settings.Dns is null ? null : DnsZones.Build(load.Configuration, load.AddnHosts, Serial());
+        TimeSpan built = Stopwatch.GetElapsedTime(started);
+        ServeLog.StartupWork(_logger, loaded.TotalMilliseconds, (compiled - loaded).TotalMilliseconds, (built - compiled).TotalMilliseconds,
+            (GC.GetAllocatedBytesForCurrentThread() - allocated) / 1e6);
+        return zone;
     }
 
     /// <summary>

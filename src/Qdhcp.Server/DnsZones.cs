@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Dns;
@@ -57,6 +58,7 @@ public static class DnsZones
     }
 
     /// <summary>The loader's addn-hosts lines, names read as spans of the files' text.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     private static void AddAll(DnsZone.Builder builder, AddnHostsTable table)
     {
         for (int i = 0; i < table.Count; i++)

@@ -24,4 +24,7 @@ internal static partial class ServeLog
 
     [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "SIGHUP: DNS now answers {Names} names, {Reverse} reverse entries")]
     public static partial void DnsZone(ILogger logger, int names, int reverse);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Start-up work: configuration read in {LoadMilliseconds:F0} ms, lease file read and snapshot compiled in {CompileMilliseconds:F0} ms, DNS zone built in {DnsMilliseconds:F0} ms; {AllocatedMegabytes:F0} MB allocated")]
+    public static partial void StartupWork(ILogger logger, double loadMilliseconds, double compileMilliseconds, double dnsMilliseconds, double allocatedMegabytes);
 }

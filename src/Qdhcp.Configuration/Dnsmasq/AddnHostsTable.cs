@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections;
 using Qdhcp.Wire.Primitives;
 
@@ -60,6 +61,7 @@ public sealed class AddnHostsTable : IReadOnlyList<HostsFileEntry>
     }
 
     /// <summary>Adds a file's lines; bad lines become <see cref="ConfigSeverity.Error"/> diagnostics, as <see cref="AddnHostsFile.Parse"/> reports them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     public void AddFile(string text, string file, List<ConfigDiagnostic> diagnostics)
     {
         int textIndex = _texts.Count;
@@ -79,6 +81,7 @@ public sealed class AddnHostsTable : IReadOnlyList<HostsFileEntry>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     private void AddLine(string text, int textIndex, int start, int end, string file, int number, List<ConfigDiagnostic> diagnostics)
     {
         ReadOnlySpan<char> line = text.AsSpan(start, end - start);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qdhcp.Engine.Model;
 using Qdhcp.Wire.Primitives;
 
@@ -81,6 +82,7 @@ internal sealed class DnsmasqHostTableLoader
     }
 
     /// <summary>Adds every line of a hosts file; bad lines become diagnostics in <paramref name="diagnostics"/>, as <see cref="DnsmasqHostsFile.Parse"/> reports them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     public void AddFile(string text, string file, List<ConfigDiagnostic> diagnostics)
     {
         ReadOnlySpan<char> rest = text;
@@ -135,6 +137,7 @@ internal sealed class DnsmasqHostTableLoader
     /// The fast path: a line of one MAC, at most one host name in <c>--domain</c>, at most one IPv4 address and at most
     /// one <c>set:</c> tag. False (nothing added) for anything else, which then goes the reference parser's way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     private bool TryAddNeutronLine(ReadOnlySpan<char> line, string file, int number)
     {
         if (line.ContainsAny('"', '\\'))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using Qdhcp.Engine.Model;
@@ -222,6 +223,7 @@ internal static class DnsmasqText
     /// A host name dnsmasq would accept: dot-separated labels of letters, digits, '-' and '_' (dnsmasq tolerates
     /// '_'), each 1..63 characters, at most 253 in all; one trailing dot allowed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     public static bool IsLegalHostName(ReadOnlySpan<char> name)
     {
         if (name.EndsWith('.'))
@@ -289,6 +291,7 @@ internal static class DnsmasqText
     }
 
     /// <summary>A tag name is any non-empty text without commas or whitespace (a leading '!' negates a required tag).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     public static bool IsValidTag(ReadOnlySpan<char> tag, bool allowNegation)
     {
         if (allowNegation && tag.StartsWith('!'))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections;
 using System.Text;
 using Qdhcp.Wire.Primitives;
@@ -184,6 +185,7 @@ public sealed class HostTable : IReadOnlyList<Reservation>
         }
 
         /// <summary>Appends a row; <paramref name="tagSetId"/> comes from <see cref="TagSetId(IReadOnlyList{string})"/> or <see cref="TagSetId(ReadOnlySpan{char})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
         public void Add(MacAddress? mac, ReadOnlySpan<byte> clientId, bool hasClientId, ReadOnlySpan<char> hostName, bool hasHostName, IPv4Address? address, uint? leaseSeconds, int tagSetId, bool ignore)
         {
             int row = Count;

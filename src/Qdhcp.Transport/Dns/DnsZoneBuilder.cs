@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Qdhcp.Dns;
 using Qdhcp.Engine.Model;
 
@@ -30,6 +31,7 @@ public static class DnsZoneBuilder
     /// </summary>
     /// <param name="configuration">The configuration whose hosts answer.</param>
     /// <param name="extraNames">How many more names the caller will add (sizes the builder).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // bulk loading runs once per load: no time for tier 0
     public static DnsZone.Builder Start(Dhcp4Configuration configuration, int extraNames)
     {
         HostTable hosts = HostTable.From(configuration.Reservations);

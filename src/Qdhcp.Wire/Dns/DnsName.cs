@@ -193,6 +193,7 @@ public static class DnsName
     }
 
     /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/>, folding A-Z to a-z.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called for every host while a configuration loads
     public static void ToLower(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         for (int i = 0; i < source.Length; i++)
@@ -249,6 +250,7 @@ public static class DnsName
     /// Encodes dotted text (<c>host-10-10-10-2.openstacklocal</c>, a trailing dot optional, <c>.</c> alone the root)
     /// into uncompressed wire form. Labels must be 1-63 bytes of ASCII, the name at most 255 bytes; no escapes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called for every host while a configuration loads
     public static bool TryEncode(ReadOnlySpan<char> text, Span<byte> destination, out int bytesWritten)
     {
         bytesWritten = 0;

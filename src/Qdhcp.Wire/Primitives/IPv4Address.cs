@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -41,6 +42,7 @@ public readonly record struct IPv4Address(uint Value) : IComparable<IPv4Address>
     /// whitespace. Leading zeros are read as decimal ("010.0.0.1" is 10.0.0.1), never as inet_aton's octal;
     /// inet_aton's shorter forms ("10.1", "167772161") and hex are rejected.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called for every host while a configuration loads
     public static bool TryParse(ReadOnlySpan<char> text, out IPv4Address address)
     {
         address = default;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
@@ -30,6 +31,7 @@ public readonly record struct MacAddress(ulong Value) : ISpanFormattable
     }
 
     /// <summary>Parses <c>aa:bb:cc:dd:ee:ff</c> (also with <c>-</c> separators), case-insensitive.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called for every host while a configuration loads
     public static bool TryParse(ReadOnlySpan<char> text, out MacAddress mac)
     {
         mac = default;
