@@ -158,6 +158,63 @@ public sealed class AbuseTests
         Assert.True(acks >= limit * 10 / 2, $"the flood got only {acks} addresses in {seconds:F1} s at {limit}/s: the server did not answer at the limit");
     }
 
+    [Fact]
+    public async Task OneMacAskingFastIsHeldToTheClientRateLimit()
+    {
+        ServerProcess.SkipUnderDnsmasq("--dhcp-client-rate-limit is a qdhcp extension");
+        await using NetworkLab lab = NetworkLab.Create();
+        lab.WriteCaptureConfiguration();
+        // The default per-client limit: 10 requests a second, burst 20.
+        ServerProcess server = await lab.StartServerAsync(PoolArguments(lab, "set:tag0,10.10.10.100,10.10.10.250,120s"));
+        Vm attacker = lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:09"), "10.10.10.61/24");
+
+        // One client MAC doing DORA 200 times a second for 5 s (every exchange is a DISCOVER and a REQUEST).
+        IReadOnlyDictionary<string, string> result = await LoadGen.RunAsync(attacker, "dora", "--clients", "1", "--mac-base", "02:42:00:00:00:01", "--rate", "200", "--duration", "5", "--timeout-ms", "500");
+
+        server.AssertAlive();
+        long completed = result.Number("completed");
+        long allowed = ((10 * 6) + 20) / 2;   // 10/s over the 5 s and the 0.5 s tail, rounded up to 6, plus the burst; two requests per DORA
+        NetworkLab.Log($"one MAC at 200 DORA/s: {completed} completed of {result["sent"]} (allowed {allowed})");
+        Assert.True(result.Number("sent") >= 900, $"only {result["sent"]} DISCOVERs sent");
+        Assert.True(completed <= allowed, $"one MAC completed {completed} DORAs in 5 s; the per-client limit allows {allowed}");
+        Assert.True(completed >= 10, $"one MAC completed only {completed} DORAs in 5 s: the server did not answer at the limit");
+
+        // Another client on the same port is not held back by that one.
+        using CraftedClient other = CraftedClient.Open(lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:0a")));
+        Assert.Equal(Seeds.Ip("10.10.10.2"), other.Dora(Seeds.Mac2).Yiaddr);
+    }
+
+    [Fact]
+    public async Task AFloodThroughOneRelay_IsLimitedForThatRelay_NotForTheDirectlyAttachedPort()
+    {
+        ServerProcess.SkipUnderDnsmasq("--dhcp-pool-rate-limit is a qdhcp extension");
+        const int limit = 5;
+        await using NetworkLab lab = NetworkLab.Create();
+        lab.WriteCaptureConfiguration();
+        ServerProcess server = await lab.StartServerAsync([.. PoolArguments(lab, "set:tag0,10.10.10.100,10.10.10.250,120s"), $"--dhcp-pool-rate-limit={limit}"]);
+        // The attacker plays a relay agent (giaddr 10.10.10.61, its own address, where the server sends replies).
+        Vm relay = lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:0b"), "10.10.10.61/24");
+        Task<IReadOnlyDictionary<string, string>> flood = LoadGen.RunAsync(relay, "flood", "--rate", "2000", "--duration", "8", "--request", "1", "--giaddr", "10.10.10.61", "--seed", "13");
+
+        // Meanwhile new clients straight on the port draw on the interface's own bucket (the burst of 10 is theirs).
+        await Task.Delay(2000, TestContext.Current.CancellationToken);
+        using CraftedClient direct = CraftedClient.Open(lab.AddVm(MacAddress.Parse("fa:16:3e:aa:ab:0c")));
+        List<IPv4Address> directAddresses = [];
+        for (int i = 0; i < 5; i++)
+        {
+            directAddresses.Add(direct.Dora(new MacAddress(0x02_43_00_00_00_00UL + (ulong)i)).Yiaddr);
+        }
+
+        IReadOnlyDictionary<string, string> result = await flood;
+        server.AssertAlive();
+        double seconds = double.Parse(result["seconds"], CultureInfo.InvariantCulture) + 1;
+        long allowed = (long)Math.Ceiling(limit * seconds) + 2 * limit;
+        NetworkLab.Log($"relay flood: {result["distinct_acked"]} addresses in {seconds:F1} s (allowed {allowed}), by second {result["acks_by_second"]}; direct clients got {string.Join(", ", directAddresses)}");
+        Assert.True(result.Number("distinct_acked") <= allowed, $"the relay got {result["distinct_acked"]} addresses; its limit allows {allowed}");
+        Assert.True(result.Number("distinct_acked") >= limit * 8 / 2, $"the relay got only {result["distinct_acked"]}: the server did not answer it at the limit");
+        Assert.Equal(5, directAddresses.Distinct().Count());
+    }
+
     /// <summary>The seed's command line with <paramref name="range"/> instead of its static range, and a lease file.</summary>
     private static List<string> PoolArguments(NetworkLab lab, string range)
     {
