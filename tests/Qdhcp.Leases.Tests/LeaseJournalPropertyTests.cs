@@ -59,6 +59,31 @@ public class LeaseJournalPropertyTests
         }, iter: 2000);
     }
 
+    [Fact]
+    public void Replay_AnyBytes_NeverThrows_AndCountsEveryCompleteLine()
+    {
+        // A journal damaged on disk must not stop the server from starting: bad lines are counted and skipped.
+        string valid = LeaseJournalFormatTests.Grant(IPv4Address.Parse("10.30.0.9"), new MacAddress(0xfa163e000009UL), [1, 2], "h", 5);
+        Gen<byte[]> noise = Gen.OneOf(
+            Gen.Byte.Array[0, 300],
+            Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Byte, Gen.Int[1, 3]).Select((at, b, copies) =>
+            {
+                byte[] bytes = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(valid, copies)));
+                bytes[at] = b;
+                return bytes;
+            }));
+
+        noise.Sample(bytes =>
+        {
+            Dictionary<uint, LeaseRecord> leases = [];
+            LeaseReplayReport report = LeaseJournalFormat.Replay(bytes, leases);
+            int complete = bytes.AsSpan(0, report.ValidLength).Count((byte)'\n');
+            int empty = Encoding.UTF8.GetString(bytes, 0, report.ValidLength).Split('\n').Count(l => l.Length == 0) - 1;
+            Assert.Equal(complete - empty, report.Records + report.BadLines);
+            Assert.Equal(bytes.Length, report.ValidLength + report.TornBytes);
+        }, iter: 5000);
+    }
+
     private sealed class RecordingJournal : ILeaseJournal
     {
         public List<string> Records { get; } = [];
