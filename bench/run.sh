@@ -106,12 +106,15 @@ neutron_args() { # the agent's dnsmasq command line (neutron-samples/README.md),
        "--dhcp-range=set:subnet-bench,$range,255.254.0.0,86400s" \
        "--dhcp-option-force=option:mtu,1500 --dhcp-lease-max=131072 --conf-file=/dev/null --domain=openstacklocal"
 }
-# qdhcp's abuse limits are per client and per relay: perfdhcp is one relay bringing 65,535 clients, so in the pool
-# scenario the per-relay pool limit (default 50 new addresses/s) is turned off, as Kea and dnsmasq have none.
+# qdhcp's abuse limits are per client and per relay, and Kea and dnsmasq have none: perfdhcp is one relay bringing
+# 65,535 clients, so in the pool scenario the per-relay pool limit (default 50 new addresses/s) is turned off.
 qdhcp_args() {
   local d=$1 a
   a="$(neutron_args "$d")"
   [[ $SCENARIO == pool ]] && a="$a --dhcp-pool-rate-limit=0"
+  # qdhcp-loadgen probe (start and SIGHUP times) sends a DISCOVER every 2 ms from one MAC: under the per-client
+  # limit (10/s) its answers would come at the limiter's pace, not the server's.
+  a="$a --dhcp-client-rate-limit=0"
   [[ $2 == qdhcp-nojournal ]] && a="${a/--dhcp-leasefile=$d\/leases/--leasefile-ro}"
   echo "$a"
 }
