@@ -308,33 +308,7 @@ internal sealed class Generator : IDisposable
 
             uint xid = BinaryPrimitives.ReadUInt32BigEndian(dhcp[4..]);
             uint yiaddr = BinaryPrimitives.ReadUInt32BigEndian(dhcp[16..]);
-            byte type = 0;
-            uint serverId = 0;
-            for (int o = 240; o + 1 < dhcp.Length && dhcp[o] != 255;)
-            {
-                if (dhcp[o] == 0)
-                {
-                    o++;
-                    continue;
-                }
-
-                int len = dhcp[o + 1];
-                if (o + 2 + len > dhcp.Length)
-                {
-                    break;
-                }
-
-                if (dhcp[o] == 53 && len == 1)
-                {
-                    type = dhcp[o + 2];
-                }
-                else if (dhcp[o] == 54 && len == 4)
-                {
-                    serverId = BinaryPrimitives.ReadUInt32BigEndian(dhcp[(o + 2)..]);
-                }
-
-                o += 2 + len;
-            }
+            (byte type, uint serverId) = AbuseSockets.TypeAndServer(dhcp);
 
             long now = Stopwatch.GetTimestamp();
             _lastReply = now;
