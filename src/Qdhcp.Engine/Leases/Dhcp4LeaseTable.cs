@@ -148,7 +148,8 @@ public sealed class Dhcp4LeaseTable
             }
 
             _addressByMac[mac] = address.Value;
-            DropOfferLocked(address.Value, mac);
+            DropOfferOnLocked(address.Value);
+            DropOfferOfLocked(mac);
             _version++;
             Journal?.Granted(address, mac, clientId, hostName, expiresUnixSeconds);
             return bound;
@@ -168,17 +169,11 @@ public sealed class Dhcp4LeaseTable
                     Journal?.Released(address, active.Mac);
 
                     // The declining client starts over with DISCOVER: an offer it held elsewhere goes too.
-                    if (_offerByMac.Remove(active.Mac, out uint offered))
-                    {
-                        _offers.Remove(offered);
-                    }
+                    DropOfferOfLocked(active.Mac);
                 }
             }
 
-            if (_offers.Remove(address.Value, out HeldOffer offer))
-            {
-                _offerByMac.Remove(offer.Mac);
-            }
+            DropOfferOnLocked(address.Value);
 
             _byAddress[address.Value] = new ActiveLease(address, DeclinedMarker) { ExpiresUnixSeconds = untilUnixSeconds };
             _version++;
@@ -196,10 +191,7 @@ public sealed class Dhcp4LeaseTable
                 ForgetMacLocked(active);
 
                 // The client gave the address up; an offer it was holding goes with it.
-                if (_offerByMac.Remove(mac, out uint offered))
-                {
-                    _offers.Remove(offered);
-                }
+                DropOfferOfLocked(mac);
 
                 _version++;
                 Journal?.Released(address, mac);
@@ -256,16 +248,8 @@ public sealed class Dhcp4LeaseTable
     {
         lock (_lock)
         {
-            if (_offerByMac.TryGetValue(mac, out uint previous) && previous != address.Value)
-            {
-                _offers.Remove(previous);
-            }
-
-            if (_offers.TryGetValue(address.Value, out HeldOffer other) && other.Mac != mac)
-            {
-                _offerByMac.Remove(other.Mac);
-            }
-
+            DropOfferOfLocked(mac);
+            DropOfferOnLocked(address.Value);
             _offers[address.Value] = new HeldOffer(mac, untilUnixSeconds);
             _offerByMac[mac] = address.Value;
         }
@@ -303,16 +287,21 @@ public sealed class Dhcp4LeaseTable
         return !_offers.TryGetValue(address, out HeldOffer offer) || offer.Mac == mac || offer.UntilUnixSeconds <= now;
     }
 
-    private void DropOfferLocked(uint address, MacAddress mac)
+    /// <summary>Ends the offer held on <paramref name="address"/>, whoever it was for.</summary>
+    private void DropOfferOnLocked(uint address)
     {
         if (_offers.Remove(address, out HeldOffer offer))
         {
             _offerByMac.Remove(offer.Mac);
         }
+    }
 
-        if (_offerByMac.Remove(mac, out uint other))
+    /// <summary>Ends the offer held for <paramref name="mac"/>, wherever it is.</summary>
+    private void DropOfferOfLocked(MacAddress mac)
+    {
+        if (_offerByMac.Remove(mac, out uint address))
         {
-            _offers.Remove(other);
+            _offers.Remove(address);
         }
     }
 
