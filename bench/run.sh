@@ -162,6 +162,17 @@ direct_point() { # REPEAT SERVER HOSTS RATE
   echo "$1,$2,$3,direct,$4,$row,$(load1)" | tee -a "$CSV"
 }
 drop_of_last() { tail -n 1 "$CSV" | cut -d, -f7; }
+sweep() { # POINT_FUNCTION REPEAT SERVER HOSTS RATES...: one point per rate, in order
+  local point=$1 r=$2 s=$3 n=$4 saturated= rate
+  shift 4
+  for rate in "$@"; do
+    # Past a rate that already loses over 20 %, a higher fixed rate tells nothing new (unlimited still runs).
+    if [[ -n $saturated && $rate != 0 ]]; then continue; fi
+    "$point" "$r" "$s" "$n" "$rate"
+    awk -v d="$(drop_of_last)" 'BEGIN{exit !(d > 20)}' && saturated=1
+  done
+  return 0
+}
 
 EVENTS=$OUT/events.csv
 echo "repeat,server,hosts,event,ms,drop_pct_under_load,load1" >"$EVENTS"
@@ -221,20 +232,11 @@ for r in $(seq "$REPEAT"); do
         ip netns exec "$NS_GEN" timeout $((WARMUP_SECONDS + 10)) perfdhcp -4 -l "$IF_GEN" -r 2000 -p "$WARMUP_SECONDS" \
           -R "$n" -b mac=fa:16:3e:00:00:00 -d 1 "$SERVER_IP" >/dev/null 2>&1 || true
       fi
-      saturated=
-      for rate in $RATES; do
-        # Past a rate that already loses over 20 %, a higher fixed rate tells nothing new (unlimited still runs).
-        if [[ -n $saturated && $rate != 0 ]]; then continue; fi
-        relay_point "$r" "$s" "$n" "$rate"
-        awk -v d="$(drop_of_last)" 'BEGIN{exit !(d > 20)}' && saturated=1
-      done
+      # shellcheck disable=SC2086 # the rate lists are word lists
+      sweep relay_point "$r" "$s" "$n" $RATES
       if [[ $n == "$biggest" ]]; then
-        saturated=
-        for rate in $DIRECT_RATES; do
-          if [[ -n $saturated && $rate != 0 ]]; then continue; fi
-          direct_point "$r" "$s" "$n" "$rate"
-          awk -v d="$(drop_of_last)" 'BEGIN{exit !(d > 20)}' && saturated=1
-        done
+        # shellcheck disable=SC2086
+        sweep direct_point "$r" "$s" "$n" $DIRECT_RATES
         reload_under_load "$r" "$s" "$n"
       fi
       stop_server
@@ -247,12 +249,8 @@ for r in $(seq "$REPEAT"); do
     for s in $POOL_SERVERS; do
       echo "==> repeat $r: $s, pool with $n clients (load $(load1))"
       start_server "$s" "$n"
-      saturated=
-      for rate in $POOL_RATES; do
-        if [[ -n $saturated && $rate != 0 ]]; then continue; fi
-        relay_point "$r" "$s" "$n" "$rate"
-        awk -v d="$(drop_of_last)" 'BEGIN{exit !(d > 20)}' && saturated=1
-      done
+      # shellcheck disable=SC2086
+      sweep relay_point "$r" "$s" "$n" $POOL_RATES
       stop_server
     done
   done
