@@ -10,7 +10,9 @@ namespace Qdhcp.Server;
 /// <param name="Leases">Where leases are kept durably, or null to keep them in memory only (<c>--leasefile-ro</c>).</param>
 /// <param name="LogEachRequest"><c>--log-dhcp</c>: one log line per request.</param>
 /// <param name="Dns">The DNS responder's settings, or null when DNS is off (<c>--port=0</c>).</param>
-public sealed record ServeSettings(InterfaceFilter Interfaces, string? PidFile, ServeLeaseStorage? Leases, bool LogEachRequest = false, DnsServeSettings? Dns = null);
+/// <param name="ReceiveBufferBytes"><c>--dhcp-receive-buffer</c>: each DHCP socket's receive buffer; null: <see cref="ReceiveBuffer.DefaultBytes"/>, 0: the kernel's default.</param>
+public sealed record ServeSettings(InterfaceFilter Interfaces, string? PidFile, ServeLeaseStorage? Leases, bool LogEachRequest = false, DnsServeSettings? Dns = null,
+    int? ReceiveBufferBytes = null);
 
 /// <summary>Durable leases: the lease file every compaction rewrites, and the journal every change is appended to before its ACK.</summary>
 /// <param name="Snapshot">dnsmasq's lease file (<c>--dhcp-leasefile</c>).</param>

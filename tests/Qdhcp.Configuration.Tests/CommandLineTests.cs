@@ -272,6 +272,38 @@ public class CommandLineTests
         Assert.Contains(expected, string.Join("; ", r.Errors));
     }
 
+    [Theory]
+    [InlineData("--dhcp-receive-buffer=8388608", 8 << 20)]
+    [InlineData("--dhcp-receive-buffer=512K", 512 << 10)]
+    [InlineData("--dhcp-receive-buffer=16m", 16 << 20)]
+    [InlineData("--dhcp-receive-buffer=0", 0)]
+    public void ReceiveBuffer_TakesBytesOrKOrM(string arg, int expected)
+    {
+        DnsmasqCommandLineResult r = DnsmasqCommandLine.Parse([arg]);
+        Assert.True(r.Success, string.Join("; ", r.Errors));
+        Assert.Equal(expected, r.Options.ReceiveBufferBytes);
+    }
+
+    [Theory]
+    [InlineData("--dhcp-receive-buffer=1K")]
+    [InlineData("--dhcp-receive-buffer=1G")]
+    [InlineData("--dhcp-receive-buffer=300M")]
+    [InlineData("--dhcp-receive-buffer=-4M")]
+    [InlineData("--dhcp-receive-buffer=M")]
+    [InlineData("--dhcp-receive-buffer=99999999999999999999")]
+    public void ReceiveBuffer_OutOfRange_SaysWhatIsExpected(string arg)
+    {
+        DnsmasqCommandLineResult r = DnsmasqCommandLine.Parse([arg]);
+        Assert.False(r.Success);
+        Assert.Contains("64K..256M", string.Join("; ", r.Errors));
+    }
+
+    [Fact]
+    public void ReceiveBuffer_NotGiven_IsQdhcpsDefault()
+    {
+        Assert.Null(DnsmasqCommandLine.Parse([]).Options.ReceiveBufferBytes);
+    }
+
     [Fact]
     public void EverySupportedOption_IsHandled()
     {
@@ -286,6 +318,7 @@ public class CommandLineTests
                 "dhcp-host" => "fa:16:3e:00:00:01,10.0.0.5",
                 "port" or "dhcp-lease-max" or "dhcp-client-rate-limit" or "dhcp-pool-rate-limit" => "10",
                 "dhcp-offer-hold" or "dhcp-decline-time" => "30s",
+                "dhcp-receive-buffer" => "1M",
                 "dhcp-broadcast" => "tag:x",
                 "conf-file" => "/dev/null",
                 _ => "x",

@@ -111,6 +111,33 @@ public sealed class ServerBehaviourTests
         server.AssertAlive();
     }
 
+    /// <summary>
+    /// The DHCP socket's receive buffer is 4 MiB unless <c>--dhcp-receive-buffer</c> says otherwise, read back from the
+    /// kernel with <c>ss</c> (which shows the doubled value the kernel keeps, socket(7)). The server runs as root here,
+    /// so SO_RCVBUFFORCE goes past net.core.rmem_max.
+    /// </summary>
+    [Theory]
+    [InlineData(null, 8 << 20)]
+    [InlineData("--dhcp-receive-buffer=1M", 2 << 20)]
+    [InlineData("--dhcp-receive-buffer=12M", 24 << 20)]
+    public async Task DhcpSocket_ReceiveBuffer_IsWhatWasAskedFor(string? option, long expectedKernelBytes)
+    {
+        await using NetworkLab lab = NetworkLab.Create();
+        lab.WriteCaptureConfiguration();
+        List<string> arguments = lab.SeedArguments();
+        if (option is not null)
+        {
+            arguments.Add(option);
+        }
+
+        ServerProcess server = await lab.StartServerAsync(arguments);
+        string sockets = Shell.Check("ip", "netns", "exec", lab.ServerNamespace, "ss", "-uamn", "sport = :67");
+        System.Text.RegularExpressions.Match rb = System.Text.RegularExpressions.Regex.Match(sockets, @"\brb(\d+)");
+        Assert.True(rb.Success, "no UDP socket on port 67 in ss's output:\n" + sockets);
+        Assert.Equal(expectedKernelBytes, long.Parse(rb.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        server.AssertAlive();
+    }
+
     /// <summary>Sends one message per MAC, all at once, then collects replies; resends to those still missing, twice.</summary>
     private static Dictionary<MacAddress, DhcpReply> Exchange(CraftedClient client, MacAddress[] macs, Func<MacAddress, DhcpPacket> build, Dhcp4MessageType type)
     {

@@ -111,7 +111,7 @@ internal static class ServeCommand
             : null;
         DhcpServeHost host = new(
             new DnsmasqConfigurationSource(new DnsmasqConfigurationLoader(options)),
-            new ServeSettings(interfaces, options.PidFile, leases, options.LogDhcp, DnsSettings(options, logger)),
+            new ServeSettings(interfaces, options.PidFile, leases, options.LogDhcp, DnsSettings(options, logger), options.ReceiveBufferBytes),
             loggerFactory);
         string? logFile = options.LogFacility is { Length: > 0 } facility && facility != "-" && facility.StartsWith('/') ? facility : null;
         Action? ready = Daemon.IsChild ? () => Daemon.SignalReadyAndReleaseStdio(logFile) : null;

@@ -356,6 +356,17 @@ public static class DnsmasqCommandLine
                     }
 
                     break;
+                case "dhcp-receive-buffer":
+                    if (TryParseByteSize(text, out int receiveBuffer))
+                    {
+                        o = o with { ReceiveBufferBytes = receiveBuffer };
+                    }
+                    else
+                    {
+                        Fatal(diagnostics, occ.File, occ.Line, $"'{occ.Display}': the receive buffer must be 0 (the kernel's default) or 64K..256M, in bytes or with K or M");
+                    }
+
+                    break;
                 case "dhcp-offer-hold" or "dhcp-decline-time":
                     if (DnsmasqText.TryParseDuration(text, out uint seconds) && seconds != LeaseTime.Infinite)
                     {
@@ -522,6 +533,27 @@ public static class DnsmasqCommandLine
 
     private static bool TryParseInt(string text, int min, int max, out int value) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+
+    /// <summary>A size in bytes, or with a K or M suffix (powers of 1,024): 0, or 64 KiB to 256 MiB.</summary>
+    private static bool TryParseByteSize(string text, out int bytes)
+    {
+        bytes = 0;
+        int shift = text.Length > 0 ? char.ToUpperInvariant(text[^1]) switch { 'K' => 10, 'M' => 20, _ => 0 } : 0;
+        string digits = shift == 0 ? text : text[..^1];
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value > int.MaxValue)
+        {
+            return false;
+        }
+
+        long total = value << shift;
+        if (total != 0 && (total < 64 << 10 || total > 256 << 20))
+        {
+            return false;
+        }
+
+        bytes = (int)total;
+        return true;
+    }
 
     private static void Fatal(List<ConfigDiagnostic> diagnostics, string file, int line, string message) =>
         diagnostics.Add(new ConfigDiagnostic(ConfigSeverity.Fatal, file, line, message));

@@ -133,6 +133,7 @@ public static class DnsmasqOptionTable
         new("dhcp-lease-max", 'X', Req, Yes, "the most leases held at once (default 1000)"),
         new("dhcp-client-rate-limit", null, Req, Yes, "qdhcp extension: requests per second one client MAC may make, burst twice that (default 10; 0 = off)"),
         new("dhcp-pool-rate-limit", null, Req, Yes, "qdhcp extension: new pool addresses per second per relay or interface, burst twice that (default 50; 0 = off)"),
+        new("dhcp-receive-buffer", null, Req, Yes, "qdhcp extension: each DHCP socket's receive buffer, bytes or with K/M (default 4M; 0 = the kernel's): requests queued while the server is busy"),
         new("dhcp-offer-hold", null, Req, Yes, "qdhcp extension: how long an address offered from a pool is kept for its client (default 10s)"),
         new("dhcp-decline-time", null, Req, Yes, "qdhcp extension: how long a declined address is not offered (default 10m, as dnsmasq)"),
         new("dhcp-authoritative", 'K', Opt, Yes, "NAK requests for unknown addresses instead of ignoring them"),

@@ -63,6 +63,9 @@ public sealed record DnsmasqOptions
     /// <summary><c>--dhcp-pool-rate-limit</c> (qdhcp): new pool addresses per second per relay or interface; 0 is off.</summary>
     public int PoolRateLimit { get; init; } = 50;
 
+    /// <summary><c>--dhcp-receive-buffer</c> (qdhcp): each DHCP socket's receive buffer in bytes; null: qdhcp's default (4 MiB), 0: the kernel's.</summary>
+    public int? ReceiveBufferBytes { get; init; }
+
     /// <summary><c>--dhcp-offer-hold</c> (qdhcp): seconds an offered pool address stays the client's.</summary>
     public uint OfferHoldSeconds { get; init; } = 10;
 

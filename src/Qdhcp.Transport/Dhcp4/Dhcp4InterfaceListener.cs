@@ -42,7 +42,9 @@ public sealed class Dhcp4InterfaceListener : IDisposable
     /// (the agent's) must open it now, on that thread; <c>qdhcp serve</c> lives in its namespace and opens it lazily.
     /// </param>
     /// <param name="journal">Where the engine's lease table journals its changes (shared by every listener of the table); null: leases are not persisted.</param>
-    public Dhcp4InterfaceListener(ServerInterface serverInterface, Dhcp4Engine engine, Lock engineGate, TimeProvider time, ILogger logger, LeaseJournal? journal, bool openRawSocketNow = false)
+    /// <param name="receiveBufferBytes">The socket's receive buffer (<see cref="ReceiveBuffer"/>); 0 leaves the kernel's default.</param>
+    public Dhcp4InterfaceListener(ServerInterface serverInterface, Dhcp4Engine engine, Lock engineGate, TimeProvider time, ILogger logger, LeaseJournal? journal,
+        bool openRawSocketNow = false, int receiveBufferBytes = 0)
     {
         _interface = serverInterface;
         _engine = engine;
@@ -55,6 +57,7 @@ public sealed class Dhcp4InterfaceListener : IDisposable
         {
             _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             _socket.EnableBroadcast = true;
+            ReceiveBufferBytes = receiveBufferBytes > 0 ? ReceiveBuffer.Set(_socket, receiveBufferBytes) : ReceiveBuffer.Get(_socket);
             _socket.SetRawSocketOption(Libc.SolSocket, Libc.SoBindToDevice, Encoding.ASCII.GetBytes(serverInterface.Name + "\0"));
             _socket.Bind(new IPEndPoint(IPAddress.Any, Dhcp4Header.ServerPort));
             int index = serverInterface.Index;
@@ -75,6 +78,9 @@ public sealed class Dhcp4InterfaceListener : IDisposable
             throw;
         }
     }
+
+    /// <summary>The receive buffer the kernel gave the socket, in bytes of datagram payload and overhead.</summary>
+    public int ReceiveBufferBytes { get; }
 
     /// <summary><c>--log-dhcp</c>: one log line per request. Off by default; the packet path logs nothing then.</summary>
     public bool LogEachRequest { get; init; }

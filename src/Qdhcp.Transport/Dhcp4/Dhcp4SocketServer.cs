@@ -38,6 +38,12 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
     public bool LogEachRequest { get; init; }
 
     /// <summary>
+    /// The receive buffer of each interface's socket, in bytes (<c>--dhcp-receive-buffer</c>); 0 leaves the kernel's
+    /// default (net.core.rmem_default, 208 KiB on Debian). See <see cref="ReceiveBuffer"/> for why it is large.
+    /// </summary>
+    public int ReceiveBufferBytes { get; init; } = ReceiveBuffer.DefaultBytes;
+
+    /// <summary>
     /// Where sockets are opened and interfaces read; null: the calling thread's namespace (<c>qdhcp serve</c>).
     /// With a scope, listeners also open their AF_PACKET socket at once, inside the scope.
     /// </summary>
@@ -92,9 +98,14 @@ public sealed class Dhcp4SocketServer : IAsyncDisposable
 
                 try
                 {
-                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _journal, openRawSocketNow: Scope is not null) { LogEachRequest = LogEachRequest };
+                    Dhcp4InterfaceListener listener = new(serverInterface, _engine, _engineGate, _time, _logger, _journal, openRawSocketNow: Scope is not null,
+                        receiveBufferBytes: ReceiveBufferBytes) { LogEachRequest = LogEachRequest };
                     _listeners[name] = (listener, Task.Run(() => listener.RunAsync(_stopping.Token)));
                     TransportLog.Listening(_logger, name, string.Join(", ", serverInterface.Addresses));
+                    if (listener.ReceiveBufferBytes < ReceiveBufferBytes)
+                    {
+                        TransportLog.ReceiveBufferCapped(_logger, name, listener.ReceiveBufferBytes / 1024, ReceiveBufferBytes / 1024);
+                    }
                 }
                 catch (SocketException e)
                 {

@@ -30,6 +30,9 @@ internal static partial class TransportLog
     [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Addresses of {Interface} are now {Addresses}")]
     public static partial void AddressesChanged(ILogger logger, string @interface, string addresses);
 
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "The receive buffer of {Interface} is {GivenKiB} KiB, not the {AskedKiB} KiB asked for (--dhcp-receive-buffer): a burst larger than it is dropped by the kernel. Grant CAP_NET_ADMIN, or raise net.core.rmem_max (sysctl -w net.core.rmem_max=N)")]
+    public static partial void ReceiveBufferCapped(ILogger logger, string @interface, int givenKiB, int askedKiB);
+
     [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "Cannot listen for DHCP on {Interface} (0.0.0.0:67): {Error}. Is another DHCP server running in this namespace?")]
     public static partial void BindFailed(ILogger logger, string @interface, string error);
 }
