@@ -79,7 +79,11 @@ public sealed class DhcpServeHost
 
         await using DnsSocketServer? dns = StartDns(zone);
         zone = null; // the responder holds it; a reload replaces it there
-        await using Dhcp4SocketServer sockets = new(_engine!, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), journal) { LogEachRequest = _settings.LogEachRequest };
+        await using Dhcp4SocketServer sockets = new(_engine!, _settings.Interfaces, _time, _loggerFactory.CreateLogger("qdhcp.dhcp"), journal)
+        {
+            LogEachRequest = _settings.LogEachRequest,
+            ReceiveBufferBytes = _settings.ReceiveBufferBytes ?? ReceiveBuffer.DefaultBytes,
+        };
 
         // Signals are handled before the sockets are bound: whoever sees the server listening may send SIGHUP (the
         // agent after rewriting a file), and an unhandled SIGHUP would kill the process.
@@ -184,6 +188,11 @@ public sealed class DhcpServeHost
     {
         lock (_reloadGate)
         {
+            // What the reload costs the packet threads: its CPU (they share the cores) and the GC's pauses (they stop).
+            TimeSpan pausedBefore = GC.GetTotalPauseDuration();
+            int collectionsBefore = GC.CollectionCount(0);
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            TimeSpan cpuBefore = ThreadCpuTime();
             bool noGcRegion = TryStartNoGcRegion(ReloadAllocationEstimate());
             SetThreadNice(10);
             try
@@ -200,8 +209,17 @@ public sealed class DhcpServeHost
 
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
+
+            ServeLog.ReloadWork(_logger, (ThreadCpuTime() - cpuBefore).TotalMilliseconds, (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / 1e6,
+                (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds, GC.CollectionCount(0) - collectionsBefore, GC.GetTotalMemory(forceFullCollection: false) / 1e6);
         }
     }
+
+    /// <summary>The calling thread's CPU time (user + system), from CLOCK_THREAD_CPUTIME_ID.</summary>
+    private static TimeSpan ThreadCpuTime() =>
+        OperatingSystem.IsLinux() && Libc.clock_gettime(Libc.ClockThreadCpuTime, out Libc.Timespec t) == 0
+            ? TimeSpan.FromTicks(t.Seconds * TimeSpan.TicksPerSecond + t.Nanoseconds / 100)
+            : TimeSpan.Zero;
 
     private void ReloadNow()
     {

@@ -27,4 +27,7 @@ internal static partial class ServeLog
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Start-up work: configuration read in {LoadMilliseconds:F0} ms, lease file read and snapshot compiled in {CompileMilliseconds:F0} ms, DNS zone built in {DnsMilliseconds:F0} ms; {AllocatedMegabytes:F0} MB allocated")]
     public static partial void StartupWork(ILogger logger, double loadMilliseconds, double compileMilliseconds, double dnsMilliseconds, double allocatedMegabytes);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Information, Message = "SIGHUP: reload work: {CpuMilliseconds:F0} ms of CPU on the reload thread, {AllocatedMegabytes:F0} MB allocated; garbage collection paused every thread for {GcPauseMilliseconds:F1} ms in {Collections} collections; heap now {HeapMegabytes:F0} MB")]
+    public static partial void ReloadWork(ILogger logger, double cpuMilliseconds, double allocatedMegabytes, double gcPauseMilliseconds, int collections, double heapMegabytes);
 }

@@ -11,6 +11,12 @@ public static partial class Libc
     /// <summary>SO_BINDTODEVICE: the socket only sees and sends traffic of one interface (socket(7)).</summary>
     public const int SoBindToDevice = 25;
 
+    /// <summary>SO_RCVBUF: the socket's receive buffer, capped by net.core.rmem_max (socket(7)).</summary>
+    public const int SoRcvBuf = 8;
+
+    /// <summary>SO_RCVBUFFORCE: SO_RCVBUF past net.core.rmem_max, for a process with CAP_NET_ADMIN (socket(7)).</summary>
+    public const int SoRcvBufForce = 33;
+
     /// <summary>ETH_P_IP, the EtherType of IPv4.</summary>
     public const ushort EthernetTypeIPv4 = 0x0800;
 
@@ -37,4 +43,18 @@ public static partial class Libc
 
     [LibraryImport("libc")]
     public static partial int gettid();
+
+    /// <summary>CLOCK_THREAD_CPUTIME_ID: the calling thread's CPU time.</summary>
+    public const int ClockThreadCpuTime = 3;
+
+    /// <summary>struct timespec on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc")]
+    public static partial int clock_gettime(int clock, out Timespec time);
 }
