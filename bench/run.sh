@@ -19,6 +19,7 @@
 #   POOL_CLIENTS [65535]   the dynamic-pool scenario: this many distinct clients (perfdhcp -R) take addresses from a
 #             pool of 130,000 (no reservations); "" skips it. POOL_RATES [5000 10000 20000 0]
 #   POOL_SERVERS [qdhcp qdhcp-nojournal dnsmasq kea-persist kea-nopersist]   qdhcp-nojournal = --leasefile-ro
+#   GEN_RCVBUF [4194304]   perfdhcp's socket receive buffer, set from outside (lib/rcvbuf.py); 0 = its default
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -38,6 +39,7 @@ POOL_SERVERS=${POOL_SERVERS:-qdhcp qdhcp-nojournal dnsmasq kea-persist kea-noper
 REPEAT=${REPEAT:-3}
 OUT=${OUT:-/var/tmp/qdhcp-bench/$(date +%Y%m%d-%H%M%S)}
 WARMUP_SECONDS=${WARMUP_SECONDS:-3}
+GEN_RCVBUF=${GEN_RCVBUF:-4194304}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
@@ -141,25 +143,39 @@ start_server() {
   kill -0 "$server_pid" 2>/dev/null || { echo "run.sh: $s did not start; log:"; tail -20 "$d/server.log"; exit 1; }
 }
 
+# perfdhcp, with its socket's receive buffer raised (lib/rcvbuf.py says why): the wrapper shell's pid is perfdhcp's
+# after the exec, and rcvbuf.py waits for it to open its sockets.
+PERFDHCP=(perfdhcp)
+if ((GEN_RCVBUF > 0)); then
+  PERFDHCP=(sh -c "python3 '$here/lib/rcvbuf.py' \$\$ $GEN_RCVBUF >/dev/null & exec perfdhcp \"\$@\"" perfdhcp)
+fi
+
 # --- points -----------------------------------------------------------------------------------------------------
 CSV=$OUT/results.csv
-echo "repeat,server,hosts,path,offered,achieved,drop_pct,sent,completed,delay_median_ms,delay_max_ms,server_cpu_ms,cpu_ms_per_1000,gen_cpu_pct,rss_kib,hwm_kib,load1" >"$CSV"
+echo "repeat,server,hosts,path,offered,achieved,drop_pct,sent,completed,delay_median_ms,delay_max_ms,server_cpu_ms,cpu_ms_per_1000,gen_cpu_pct,rss_kib,hwm_kib,load1,srv_rcvbuf_drops,gen_rcvbuf_drops" >"$CSV"
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# UDP datagrams the kernel dropped in namespace NS because a socket's receive buffer was full (Udp RcvbufErrors):
+# tells whether a point's drops were at the server's socket or at perfdhcp's.
+rcvbuf_errors() { ip netns exec "$1" awk '/^Udp:/{if(!h){for(i=1;i<=NF;i++)c[$i]=i;h=1}else print $c["RcvbufErrors"]}' /proc/net/snmp; }
+rcvbuf_mark() { srv_mark=$(rcvbuf_errors "$NS_SRV"); gen_mark=$(rcvbuf_errors "$NS_GEN"); }
+rcvbuf_delta() { echo "$(($(rcvbuf_errors "$NS_SRV") - srv_mark)),$(($(rcvbuf_errors "$NS_GEN") - gen_mark))"; }
 relay_point() { # REPEAT SERVER HOSTS RATE
   local rate_args=() clients=${CLIENTS_CAP:-$3}
   [[ $4 != 0 ]] && rate_args=(-r "$4")
   local row
+  rcvbuf_mark
   row=$(POINT_LOG=$OUT/points.log POINT_SECONDS=$SECONDS_PER_POINT python3 "$here/lib/point.py" "$server_pid" perfdhcp -- \
-    ip netns exec "$NS_GEN" timeout $((SECONDS_PER_POINT + 20)) perfdhcp -4 -l "$IF_GEN" "${rate_args[@]}" -p "$SECONDS_PER_POINT" \
+    ip netns exec "$NS_GEN" timeout $((SECONDS_PER_POINT + 20)) "${PERFDHCP[@]}" -4 -l "$IF_GEN" "${rate_args[@]}" -p "$SECONDS_PER_POINT" \
       -R "$clients" -b mac=fa:16:3e:00:00:00 -d 1 "$SERVER_IP")
-  echo "$1,$2,$3,$([[ $SCENARIO == pool ]] && echo pool || echo relay),$4,$row,$(load1)" | tee -a "$CSV"
+  echo "$1,$2,$3,$([[ $SCENARIO == pool ]] && echo pool || echo relay),$4,$row,$(load1),$(rcvbuf_delta)" | tee -a "$CSV"
 }
 direct_point() { # REPEAT SERVER HOSTS RATE
   local row
+  rcvbuf_mark
   row=$(POINT_LOG=$OUT/points.log python3 "$here/lib/point.py" "$server_pid" loadgen -- \
     ip netns exec "$NS_GEN" timeout $((SECONDS_PER_POINT + 20)) "$LOADGEN" dora --interface "$IF_GEN" --rate "$4" \
       --duration "$SECONDS_PER_POINT" --clients "$3")
-  echo "$1,$2,$3,direct,$4,$row,$(load1)" | tee -a "$CSV"
+  echo "$1,$2,$3,direct,$4,$row,$(load1),$(rcvbuf_delta)" | tee -a "$CSV"
 }
 drop_of_last() { tail -n 1 "$CSV" | cut -d, -f7; }
 sweep() { # POINT_FUNCTION REPEAT SERVER HOSTS RATES...: one point per rate, in order
@@ -175,13 +191,14 @@ sweep() { # POINT_FUNCTION REPEAT SERVER HOSTS RATES...: one point per rate, in 
 }
 
 EVENTS=$OUT/events.csv
-echo "repeat,server,hosts,event,ms,drop_pct_under_load,load1" >"$EVENTS"
+echo "repeat,server,hosts,event,ms,drop_pct_under_load,load1,srv_rcvbuf_drops,gen_rcvbuf_drops" >"$EVENTS"
 reload_under_load() { # REPEAT SERVER HOSTS: SIGHUP with a changed hosts file while perfdhcp offers 10,000 DORA/s
   local d=$OUT/servers/$2-$3-$SCENARIO rate=${RELOAD_RATE:-10000} secs=$((SECONDS_PER_POINT < 6 ? 6 : SECONDS_PER_POINT))
   python3 "$here/lib/genconf.py" "$d" "$3" "$IF_SRV" "$SERVER_IP" "$PLEN" "$FIRST_HOST" --tweak \
     --persist "$([[ $2 == kea-persist ]] && echo true || echo false)"
   local perf_out=$OUT/servers/reload-$1-$2-$3.txt
-  ip netns exec "$NS_GEN" timeout $((secs + 20)) perfdhcp -4 -l "$IF_GEN" -r "$rate" -p "$secs" -R "$3" \
+  rcvbuf_mark
+  ip netns exec "$NS_GEN" timeout $((secs + 20)) "${PERFDHCP[@]}" -4 -l "$IF_GEN" -r "$rate" -p "$secs" -R "$3" \
     -b mac=fa:16:3e:00:00:00 -d 1 "$SERVER_IP" >"$perf_out" 2>&1 &
   local perf=$!
   sleep 2
@@ -193,7 +210,7 @@ reload_under_load() { # REPEAT SERVER HOSTS: SIGHUP with a changed hosts file wh
   recv=$(awk '/Statistics for: REQUEST-ACK/{f=1} f&&/received packets:/{print $3; exit}' "$perf_out")
   local drop
   drop=$(python3 -c "s,r=float('${sent:-0}' or 0),float('${recv:-0}' or 0); print(f'{100*(s-r)/s:.3f}' if s else 'nan')")
-  echo "$1,$2,$3,reload_answer_gap,${probe:-none},$drop,$(load1)" | tee -a "$EVENTS"
+  echo "$1,$2,$3,reload_answer_gap,${probe:-none},$drop,$(load1),$(rcvbuf_delta)" | tee -a "$EVENTS"
   if [[ $2 == qdhcp ]]; then  # qdhcp keeps answering while it reloads: its own log says when the reload ended
     local logged=
     for _ in $(seq 300); do
@@ -229,7 +246,7 @@ for r in $(seq "$REPEAT"); do
       start_server "$s" "$n"
       echo "$r,$s,$n,start,${start_ms:-none},,$(load1)" | tee -a "$EVENTS"
       if ((WARMUP_SECONDS > 0)); then
-        ip netns exec "$NS_GEN" timeout $((WARMUP_SECONDS + 10)) perfdhcp -4 -l "$IF_GEN" -r 2000 -p "$WARMUP_SECONDS" \
+        ip netns exec "$NS_GEN" timeout $((WARMUP_SECONDS + 10)) "${PERFDHCP[@]}" -4 -l "$IF_GEN" -r 2000 -p "$WARMUP_SECONDS" \
           -R "$n" -b mac=fa:16:3e:00:00:00 -d 1 "$SERVER_IP" >/dev/null 2>&1 || true
       fi
       # shellcheck disable=SC2086 # the rate lists are word lists
