@@ -15,9 +15,7 @@ internal sealed class BenchLeaseFile(string path) : ILeasePersistence
         return DnsmasqLeaseFile.Read(path).Leases;
     }
 
-    public void Write(IReadOnlyList<LeaseRecord> leases)
-    {
-        DnsmasqLeaseFile.WriteAtomically(path, leases);
-        LeaseFiles.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-    }
+    private readonly LeaseFileWriter _writer = new(path);
+
+    public void Write(ReadOnlySpan<LeaseEntry> leases) => _writer.Write(leases);
 }

@@ -15,64 +15,25 @@ namespace Qdhcp.Leases;
 public static class LeaseJournalFormat
 {
     private static readonly byte[] ReleasePrefix = "release "u8.ToArray();
-    private static ReadOnlySpan<byte> Hex => "0123456789abcdef"u8;
 
     /// <summary>The most bytes <see cref="WriteGrant"/> can need for these fields.</summary>
-    public static int MaxGrantLength(string? hostName, int clientIdLength) =>
-        20 + 1 + 17 + 1 + 15 + 1 + Math.Max(1, Encoding.UTF8.GetMaxByteCount(hostName?.Length ?? 0)) + 1 + Math.Max(1, clientIdLength * 3) + 1;
+    public static int MaxGrantLength(string? hostName, int clientIdLength) => LeaseLine.MaxLength(hostName, clientIdLength);
 
     /// <summary>The most bytes <see cref="WriteRelease"/> needs.</summary>
     public const int MaxReleaseLength = 8 + 17 + 1 + 15 + 1;
 
-    /// <summary>Writes a grant record (with its newline) into <paramref name="destination"/>; returns its length. No allocation.</summary>
-    public static int WriteGrant(Span<byte> destination, IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds)
-    {
-        Utf8Formatter.TryFormat(expiresUnixSeconds, destination, out int n);
-        destination[n++] = (byte)' ';
-        n += WriteMac(destination[n..], mac);
-        destination[n++] = (byte)' ';
-        n += WriteAddress(destination[n..], address);
-        destination[n++] = (byte)' ';
-        if (IsWritableHostName(hostName))
-        {
-            n += Encoding.UTF8.GetBytes(hostName, destination[n..]);
-        }
-        else
-        {
-            destination[n++] = (byte)'*';
-        }
-
-        destination[n++] = (byte)' ';
-        if (clientId.IsEmpty)
-        {
-            destination[n++] = (byte)'*';
-        }
-        else
-        {
-            for (int i = 0; i < clientId.Length; i++)
-            {
-                if (i > 0)
-                {
-                    destination[n++] = (byte)':';
-                }
-
-                destination[n++] = Hex[clientId[i] >> 4];
-                destination[n++] = Hex[clientId[i] & 0xF];
-            }
-        }
-
-        destination[n++] = (byte)'\n';
-        return n;
-    }
+    /// <summary>Writes a grant record, which is dnsmasq's lease line (<see cref="LeaseLine"/>), into <paramref name="destination"/>; returns its length. No allocation.</summary>
+    public static int WriteGrant(Span<byte> destination, IPv4Address address, MacAddress mac, ReadOnlySpan<byte> clientId, string? hostName, long expiresUnixSeconds) =>
+        LeaseLine.Write(destination, expiresUnixSeconds, mac, address, hostName, clientId);
 
     /// <summary>Writes a release record (<c>release mac ip</c> and a newline); returns its length. No allocation.</summary>
     public static int WriteRelease(Span<byte> destination, IPv4Address address, MacAddress mac)
     {
         ReleasePrefix.CopyTo(destination);
         int n = ReleasePrefix.Length;
-        n += WriteMac(destination[n..], mac);
+        n += LeaseLine.WriteMac(destination[n..], mac);
         destination[n++] = (byte)' ';
-        n += WriteAddress(destination[n..], address);
+        n += LeaseLine.WriteAddress(destination[n..], address);
         destination[n++] = (byte)'\n';
         return n;
     }
@@ -135,25 +96,6 @@ public static class LeaseJournalFormat
         rotatedReport = Replay(rotatedJournal, leases);
         journalReport = Replay(journal, leases);
         return [.. leases.Values.Where(l => l.ExpiresUnixSeconds == 0 || l.ExpiresUnixSeconds > nowUnixSeconds)];
-    }
-
-    /// <summary>The rule dnsmasq's lease file needs (and <c>DnsmasqLeaseFile.FormatLine</c> applies): one field, no blanks, not <c>*</c>.</summary>
-    public static bool IsWritableHostName(string? hostName)
-    {
-        if (hostName is not { Length: > 0 } || hostName == "*")
-        {
-            return false;
-        }
-
-        foreach (char c in hostName)
-        {
-            if (char.IsWhiteSpace(c) || char.IsControl(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     // Span-based: a million records replay without a string per field (only the lease's own host name and client-id).
@@ -288,41 +230,6 @@ public static class LeaseJournalFormat
         >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
         _ => -1,
     };
-
-    private static int WriteMac(Span<byte> destination, MacAddress mac)
-    {
-        int n = 0;
-        for (int shift = 40; shift >= 0; shift -= 8)
-        {
-            if (shift != 40)
-            {
-                destination[n++] = (byte)':';
-            }
-
-            int b = (int)(mac.Value >> shift) & 0xFF;
-            destination[n++] = Hex[b >> 4];
-            destination[n++] = Hex[b & 0xF];
-        }
-
-        return n;
-    }
-
-    private static int WriteAddress(Span<byte> destination, IPv4Address address)
-    {
-        int n = 0;
-        for (int shift = 24; shift >= 0; shift -= 8)
-        {
-            if (shift != 24)
-            {
-                destination[n++] = (byte)'.';
-            }
-
-            Utf8Formatter.TryFormat((byte)(address.Value >> shift), destination[n..], out int written);
-            n += written;
-        }
-
-        return n;
-    }
 }
 
 /// <summary>What a journal replay read.</summary>

@@ -11,16 +11,17 @@ public class LeaseJournalFormatTests
     private static readonly IPv4Address Address = IPv4Address.Parse("10.77.0.42");
 
     [Theory]
-    [InlineData(1795719320L, "host-10-77-0-42", new byte[] { 0x01, 0xfa, 0x16, 0x3e, 0x77, 0x00, 0x42 })]
-    [InlineData(0L, null, new byte[0])]
-    [InlineData(17L, "has space", new byte[] { 0xff })]
-    [InlineData(17L, "*", new byte[0])]
-    public void Grant_IsDnsmasqsLeaseLine(long expires, string? host, byte[] clientId)
+    [InlineData(1795719320L, "host-10-77-0-42", new byte[] { 0x01, 0xfa, 0x16, 0x3e, 0x77, 0x00, 0x42 }, "1795719320 fa:16:3e:77:00:42 10.77.0.42 host-10-77-0-42 01:fa:16:3e:77:00:42")]
+    [InlineData(0L, null, new byte[0], "0 fa:16:3e:77:00:42 10.77.0.42 * *")]
+    [InlineData(17L, "has space", new byte[] { 0xff }, "17 fa:16:3e:77:00:42 10.77.0.42 * ff")]
+    [InlineData(17L, "*", new byte[0], "17 fa:16:3e:77:00:42 10.77.0.42 * *")]
+    public void Grant_IsDnsmasqsLeaseLine(long expires, string? host, byte[] clientId, string expected)
     {
         string journal = Grant(Address, Mac, clientId, host, expires);
 
-        string expected = DnsmasqLeaseFile.FormatLine(new LeaseRecord(expires, Mac, Address, host, clientId.Length == 0 ? null : clientId));
         Assert.Equal(expected + "\n", journal);
+        LeaseRecord parsed = Assert.Single(DnsmasqLeaseFile.Parse(journal, "journal").Leases);
+        Assert.Equal((expires, Mac, Address), (parsed.ExpiresUnixSeconds, parsed.Mac, parsed.Address));
     }
 
     [Fact]

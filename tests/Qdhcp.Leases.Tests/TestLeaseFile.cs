@@ -23,14 +23,16 @@ internal sealed class TestLeaseFile(string path) : ILeasePersistence
         return file.Leases;
     }
 
-    public void Write(IReadOnlyList<LeaseRecord> leases)
+    private readonly LeaseFileWriter _writer = new(path);
+
+    public void Write(ReadOnlySpan<LeaseEntry> leases)
     {
         if (FailWith is { } failure)
         {
             throw failure;
         }
 
-        DnsmasqLeaseFile.WriteAtomically(path, leases);
+        _writer.Write(leases);
         Writes++;
     }
 }

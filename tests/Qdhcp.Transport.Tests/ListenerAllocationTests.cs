@@ -164,7 +164,7 @@ public partial class ListenerAllocationTests
             return [];
         }
 
-        public void Write(IReadOnlyList<LeaseRecord> leases)
+        public void Write(ReadOnlySpan<LeaseEntry> leases)
         {
         }
     }

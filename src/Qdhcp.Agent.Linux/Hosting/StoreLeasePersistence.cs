@@ -19,11 +19,19 @@ internal sealed class StoreLeasePersistence(INetworkStore store, string networkI
         return onRecord;
     }
 
-    public void Write(IReadOnlyList<LeaseRecord> leases)
+    public void Write(ReadOnlySpan<LeaseEntry> leases)
     {
+        // The store takes records: one object per lease, as before (the agent's networks are small; serve's lease
+        // file is the path that streams).
+        LeaseRecord[] records = new LeaseRecord[leases.Length];
+        for (int i = 0; i < leases.Length; i++)
+        {
+            records[i] = leases[i].ToRecord();
+        }
+
         try
         {
-            store.SaveLeasesAsync(networkId, leases, CancellationToken.None).GetAwaiter().GetResult();
+            store.SaveLeasesAsync(networkId, records, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (StoreNotFoundException)
         {

@@ -21,6 +21,8 @@ internal sealed class DnsmasqConfigurationSource(DnsmasqConfigurationLoader load
 /// <summary>dnsmasq's lease file (<c>--dhcp-leasefile</c>): read at start, replaced atomically and durably by each journal compaction.</summary>
 internal sealed class DnsmasqLeasePersistence(string path) : ILeasePersistence
 {
+    private readonly LeaseFileWriter _writer = new(path);
+
     public string Location => path;
 
     public IReadOnlyList<LeaseRecord> Read(out IReadOnlyList<string> warnings)
@@ -30,11 +32,6 @@ internal sealed class DnsmasqLeasePersistence(string path) : ILeasePersistence
         return file.Leases;
     }
 
-    public void Write(IReadOnlyList<LeaseRecord> leases)
-    {
-        DnsmasqLeaseFile.WriteAtomically(path, leases);
-
-        // The rename must be durable before the compaction deletes the journal it replaces.
-        LeaseFiles.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-    }
+    // Streams the lines (no string per lease or per file) and syncs the directory after the rename.
+    public void Write(ReadOnlySpan<LeaseEntry> leases) => _writer.Write(leases);
 }

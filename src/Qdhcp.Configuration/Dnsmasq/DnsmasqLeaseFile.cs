@@ -75,13 +75,15 @@ public sealed record DnsmasqLeaseFile(IReadOnlyList<LeaseRecord> Leases, IReadOn
 
     /// <summary>
     /// Formats one lease exactly as dnsmasq does: <c>1795719320 fa:16:3e:77:00:42 10.77.0.42 host-10-77-0-42 01:fa:16:3e:77:00:42</c>.
-    /// A host name that would break the line (empty, or with whitespace) is written as <c>*</c>.
+    /// A host name that would break the line (empty, or with whitespace) is written as <c>*</c>. The line is
+    /// <see cref="LeaseLine"/>'s, which the lease journal and the compaction's file writer also use.
     /// </summary>
     public static string FormatLine(LeaseRecord lease)
     {
-        string host = lease.HostName is { Length: > 0 } h && !h.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) && h != "*" ? h : "*";
-        string clientId = lease.ClientId is { Length: > 0 } id ? DnsmasqText.FormatHex(id) : "*";
-        return string.Create(CultureInfo.InvariantCulture, $"{lease.ExpiresUnixSeconds} {lease.Mac} {lease.Address} {host} {clientId}");
+        int clientIdLength = lease.ClientId?.Length ?? 0;
+        byte[] line = new byte[LeaseLine.MaxLength(lease.HostName, clientIdLength)];
+        int length = LeaseLine.Write(line, lease.ExpiresUnixSeconds, lease.Mac, lease.Address, lease.HostName, lease.ClientId);
+        return Encoding.UTF8.GetString(line, 0, length - 1);
     }
 
     /// <summary>Formats a whole file: one line per lease, each ending in a newline (as dnsmasq writes it).</summary>
@@ -94,33 +96,6 @@ public sealed record DnsmasqLeaseFile(IReadOnlyList<LeaseRecord> Leases, IReadOn
         }
 
         return sb.ToString();
-    }
-
-    /// <summary>
-    /// Replaces the lease file atomically: writes <c>&lt;path&gt;.tmp-&lt;pid&gt;</c> in the same directory, flushes it to
-    /// disk (fsync), then renames it over <paramref name="path"/>, so a reader (Neutron, <c>dhcp_release</c>) sees the old
-    /// file or the new one, never half of one, even across a crash.
-    /// </summary>
-    public static void WriteAtomically(string path, IEnumerable<LeaseRecord> leases)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        byte[] content = Encoding.UTF8.GetBytes(Format(leases));
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
     }
 
     private static string? TryParseLine(string[] f, out LeaseRecord? lease)

@@ -4,7 +4,7 @@ namespace Qdhcp.Engine.Leases;
 
 /// <summary>
 /// The in-memory lease table of one network: authoritative, keyed by address (one address, one lease).
-/// Persistence reads <see cref="Version"/> and <see cref="ToRecords"/> from another thread and writes behind;
+/// Persistence reads <see cref="Version"/> and <see cref="TryCopyLeases"/> from another thread and writes behind;
 /// the engine never waits for a disk. A renewal updates the existing entry in place, so the warm path does not
 /// allocate.
 /// </summary>
@@ -125,7 +125,16 @@ public sealed class Dhcp4LeaseTable
             {
                 bound = false;
                 active.ExpiresUnixSeconds = expiresUnixSeconds;
-                active.HostName = hostName;
+
+                // An equal name keeps the table's instance: after a reload the host's name is a new string, which then
+                // dies young instead of the table's old one dying in gen2 (only a full GC collects that).
+                if (!string.Equals(active.HostName, hostName, StringComparison.Ordinal))
+                {
+                    active.HostName = hostName;
+                }
+
+                // A new array, never written into: TryCopyLeases hands the current one to the compactor, which may be
+                // formatting it while this runs. An unchanged client-id (every renewal) allocates nothing.
                 if (!clientId.SequenceEqual(active.ClientId))
                 {
                     active.ClientId = clientId.IsEmpty ? null : clientId.ToArray();
@@ -329,7 +338,37 @@ public sealed class Dhcp4LeaseTable
         }
     }
 
-    /// <summary>A consistent copy of every lease, for writing out.</summary>
+    /// <summary>
+    /// Copies every lease (not the quarantined addresses) into <paramref name="destination"/>, as one consistent state,
+    /// for writing out without an object per lease: under the lock only structs are copied (no formatting, no
+    /// allocation). The host names and client-ids are shared, not copied: the table replaces them, never changes them
+    /// in place. False when <paramref name="destination"/> may be too small: <paramref name="count"/> is then the
+    /// length that is enough, for the caller to grow its buffer (outside the lock) and call again.
+    /// </summary>
+    public bool TryCopyLeases(Span<LeaseEntry> destination, out int count)
+    {
+        lock (_lock)
+        {
+            if (destination.Length < _byAddress.Count)
+            {
+                count = _byAddress.Count;
+                return false;
+            }
+
+            count = 0;
+            foreach (ActiveLease lease in _byAddress.Values)
+            {
+                if (lease.Mac != DeclinedMarker)
+                {
+                    destination[count++] = new LeaseEntry(lease.ExpiresUnixSeconds, lease.Mac, lease.Address, lease.HostName, lease.ClientId);
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>A consistent copy of every lease as records (the agent's API; compaction uses <see cref="TryCopyLeases"/>).</summary>
     public List<LeaseRecord> ToRecords()
     {
         lock (_lock)
