@@ -92,6 +92,13 @@ public sealed class DhcpServeHost
             context.Cancel = true;
             new Thread(Reload) { IsBackground = true, Name = "qdhcp-reload" }.Start();
         });
+        // SIGUSR1: statistics to the log, as dnsmasq (Linux's number: PosixSignal names only the portable signals).
+        ILogger statisticsLogger = _loggerFactory.CreateLogger("qdhcp.serve");
+        using PosixSignalRegistration statistics = PosixSignalRegistration.Create((PosixSignal)SigUsr1, context =>
+        {
+            context.Cancel = true;
+            ThreadPool.QueueUserWorkItem(_ => ServeStatistics.Log(statisticsLogger, _engine!, journal));
+        });
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
@@ -220,6 +227,8 @@ public sealed class DhcpServeHost
         OperatingSystem.IsLinux() && Libc.clock_gettime(Libc.ClockThreadCpuTime, out Libc.Timespec t) == 0
             ? TimeSpan.FromTicks(t.Seconds * TimeSpan.TicksPerSecond + t.Nanoseconds / 100)
             : TimeSpan.Zero;
+
+    private const int SigUsr1 = 10;
 
     private void ReloadNow()
     {

@@ -30,4 +30,7 @@ internal static partial class ServeLog
 
     [LoggerMessage(EventId = 209, Level = LogLevel.Information, Message = "SIGHUP: reload work: {CpuMilliseconds:F0} ms of CPU on the reload thread, {AllocatedMegabytes:F0} MB allocated; garbage collection paused every thread for {GcPauseMilliseconds:F1} ms in {Collections} collections; heap now {HeapMegabytes:F0} MB")]
     public static partial void ReloadWork(ILogger logger, double cpuMilliseconds, double allocatedMegabytes, double gcPauseMilliseconds, int collections, double heapMegabytes);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Statistics (SIGUSR1): received {Received}; sent {Sent}; not answered: {Dropped}; {Leases}; lease journal: {Journal}; memory: {Memory}")]
+    public static partial void Statistics(ILogger logger, string received, string sent, string dropped, string leases, string journal, string memory);
 }

@@ -111,6 +111,27 @@ public sealed class ServerBehaviourTests
         server.AssertAlive();
     }
 
+    /// <summary>SIGUSR1 writes statistics to the log, as dnsmasq does: the counters of what was served, the leases, memory.</summary>
+    [Fact]
+    public async Task Sigusr1_LogsStatistics_WithTheExchangeJustServed()
+    {
+        ServerProcess.SkipUnderDnsmasq("the statistics line is qdhcp's own format");
+        await using NetworkLab lab = NetworkLab.Create();
+        lab.WriteCaptureConfiguration();
+        ServerProcess server = await lab.StartServerAsync();
+        using CraftedClient client = CraftedClient.Open(lab.AddVm(MacAddress.Parse("fa:16:3e:aa:aa:06")));
+        Assert.Equal(Seeds.Ip("10.10.10.5"), client.Dora(Seeds.Mac5).Yiaddr);
+
+        Assert.Equal(0, Native.kill(server.Pid, Native.SigUsr1));
+        string line = (await server.WaitForOutputAsync(l => l.Contains("Statistics (SIGUSR1)", StringComparison.Ordinal), 1, TimeSpan.FromSeconds(10)))[0];
+
+        Assert.Contains("1 DISCOVER, 1 REQUEST", line);
+        Assert.Contains("1 OFFER, 1 ACK, 0 NAK", line);
+        Assert.Contains("1 leases", line);
+        Assert.Matches(@"RSS \d+\.\d MiB \(anonymous", line);
+        server.AssertAlive();
+    }
+
     /// <summary>
     /// The DHCP socket's receive buffer is 4 MiB unless <c>--dhcp-receive-buffer</c> says otherwise, read back from the
     /// kernel with <c>ss</c> (which shows the doubled value the kernel keeps, socket(7)). The server runs as root here,
@@ -122,6 +143,7 @@ public sealed class ServerBehaviourTests
     [InlineData("--dhcp-receive-buffer=12M", 24 << 20)]
     public async Task DhcpSocket_ReceiveBuffer_IsWhatWasAskedFor(string? option, long expectedKernelBytes)
     {
+        ServerProcess.SkipUnderDnsmasq("--dhcp-receive-buffer is a qdhcp extension");
         await using NetworkLab lab = NetworkLab.Create();
         lab.WriteCaptureConfiguration();
         List<string> arguments = lab.SeedArguments();

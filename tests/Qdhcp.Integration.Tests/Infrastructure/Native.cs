@@ -13,6 +13,7 @@ internal static partial class Native
     public const short PollIn = 0x0001;
     public const int SigKill = 9;
     public const int SigHup = 1;
+    public const int SigUsr1 = 10;
     public const int SigTerm = 15;
     public const byte PacketOutgoing = 4;
 
