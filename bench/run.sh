@@ -190,6 +190,9 @@ sweep() { # POINT_FUNCTION REPEAT SERVER HOSTS RATES...: one point per rate, in 
   return 0
 }
 
+# qdhcp writes its counters and where its memory is (RSS anonymous/file, managed heap) to its log on SIGUSR1.
+statistics() { [[ $1 == qdhcp* ]] && kill -USR1 "$server_pid" 2>/dev/null && sleep 0.5; return 0; }
+
 EVENTS=$OUT/events.csv
 echo "repeat,server,hosts,event,ms,drop_pct_under_load,load1,srv_rcvbuf_drops,gen_rcvbuf_drops" >"$EVENTS"
 reload_under_load() { # REPEAT SERVER HOSTS: SIGHUP with a changed hosts file while perfdhcp offers 10,000 DORA/s
@@ -256,6 +259,7 @@ for r in $(seq "$REPEAT"); do
         sweep direct_point "$r" "$s" "$n" $DIRECT_RATES
         reload_under_load "$r" "$s" "$n"
       fi
+      statistics "$s"
       stop_server
     done
   done
@@ -268,6 +272,7 @@ for r in $(seq "$REPEAT"); do
       start_server "$s" "$n"
       # shellcheck disable=SC2086
       sweep relay_point "$r" "$s" "$n" $POOL_RATES
+      statistics "$s"
       stop_server
     done
   done
