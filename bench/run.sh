@@ -56,7 +56,7 @@ echo "==> building qdhcp and qdhcp-loadgen (Release)"
 dotnet build -c Release "$repo/src/Qdhcp.Cli" -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
 dotnet build -c Release "$repo/bench/Qdhcp.LoadGen" -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
 QDHCP=${QDHCP_BIN:-$repo/src/Qdhcp.Cli/bin/Release/net10.0/qdhcp}  # QDHCP_BIN: another build, e.g. the NativeAOT one
-LOADGEN=$repo/bench/Qdhcp.LoadGen/bin/Release/net10.0/qdhcp-loadgen
+LOADGEN=${LOADGEN_BIN:-$repo/bench/Qdhcp.LoadGen/bin/Release/net10.0/qdhcp-loadgen}  # LOADGEN_BIN: another build of the generator
 
 # --- the two namespaces -----------------------------------------------------------------------------------------
 id=$$

@@ -127,9 +127,43 @@ internal sealed class Generator : IDisposable
 
         // AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP): whole IPv4 packets, any destination MAC.
         _receive = new Socket(AddressFamily.Packet, SocketType.Dgram, (ProtocolType)0x0008);
+        AttachClientPortFilter(_receive);
         _receive.ReceiveBufferSize = 32 << 20;
         _receive.ReceiveTimeout = 200;
         _send.SendBufferSize = 8 << 20;
+    }
+
+    /// <summary>
+    /// A classic BPF filter so the kernel hands this socket only what a client receives: IPv4, UDP, first fragment,
+    /// destination port 68. Without it the socket copies every IPv4 packet of the namespace, the generator's own
+    /// requests and, during a SIGHUP measurement, perfdhcp's 40,000 packets/s, and parsing them took CPU from the
+    /// very exchange being measured. Offsets are from the IP header (SOCK_DGRAM packet sockets, packet(7)).
+    /// </summary>
+    private static unsafe void AttachClientPortFilter(Socket socket)
+    {
+        ulong[] program =
+        [
+            Insn(0x30, 0, 0, 9),          // ldb [9]                 IP protocol
+            Insn(0x15, 0, 6, 17),         // jeq #17 (UDP), else drop
+            Insn(0x28, 0, 0, 6),          // ldh [6]                 flags and fragment offset
+            Insn(0x45, 4, 0, 0x1fff),     // jset #0x1fff: a later fragment, drop
+            Insn(0xb1, 0, 0, 0),          // ldxb 4*([0]&0xf)        IP header length
+            Insn(0x48, 0, 0, 2),          // ldh [x+2]               UDP destination port
+            Insn(0x15, 0, 1, 68),         // jeq #68, else drop
+            Insn(0x06, 0, 0, 0x40000),    // ret: accept
+            Insn(0x06, 0, 0, 0),          // ret: drop
+        ];
+        fixed (ulong* filter = program)
+        {
+            Span<byte> fprog = stackalloc byte[16];   // struct sock_fprog { u16 len; (pad) struct sock_filter *filter; }
+            fprog.Clear();
+            BinaryPrimitives.WriteUInt16LittleEndian(fprog, (ushort)program.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(fprog[8..], (ulong)filter);
+            socket.SetRawSocketOption(1, 26, fprog);   // SOL_SOCKET, SO_ATTACH_FILTER
+        }
+
+        // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; } as one little-endian 64-bit word.
+        static ulong Insn(ushort code, byte jt, byte jf, uint k) => code | ((ulong)jt << 16) | ((ulong)jf << 24) | ((ulong)k << 32);
     }
 
     private Thread? _prober;
