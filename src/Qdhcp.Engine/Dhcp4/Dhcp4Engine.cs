@@ -44,8 +44,15 @@ public sealed class Dhcp4Engine
 
     public Dhcp4NetworkSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    /// <summary>Swaps in a new configuration; requests in flight finish with the old one. Leases are kept.</summary>
-    public void Reload(Dhcp4NetworkSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
+    /// <summary>
+    /// Swaps in a new configuration; requests in flight finish with the old one. Leases are kept, and so are the
+    /// host-name strings the leases hold (<see cref="Dhcp4NetworkSnapshot.AdoptHostNames"/>).
+    /// </summary>
+    public void Reload(Dhcp4NetworkSnapshot snapshot)
+    {
+        snapshot.AdoptHostNames(Snapshot);
+        Volatile.Write(ref _snapshot, snapshot);
+    }
 
     /// <summary>
     /// Handles one datagram received on <paramref name="context"/>'s interface, writing any reply into
@@ -118,14 +125,14 @@ public sealed class Dhcp4Engine
     /// </summary>
     private Dhcp4EngineResult Discover(in Transaction tx, in Dhcp4Reader request, ReadOnlySpan<byte> clientId, Span<byte> reply)
     {
-        if (tx.Host?.Address is not { } address)
+        if (tx.Host is not { Address: { } address } host)
         {
             return tx.Snapshot.HasDynamicRanges
                 ? DiscoverFromPool(tx, request, clientId, reply)
                 : Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.UnknownClient);
         }
 
-        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.SetTags, out RangeMatch range))
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, host.SetTags, out RangeMatch range))
         {
             return Dhcp4EngineResult.Drop(Dhcp4MessageType.Discover, Dhcp4DropReason.NoRange);
         }
@@ -367,7 +374,7 @@ public sealed class Dhcp4Engine
             return Dhcp4EngineResult.Drop(type, Dhcp4DropReason.MissingField);
         }
 
-        if (tx.Host?.Address is not { } address)
+        if (tx.Host is not { Address: { } address } host)
         {
             if (tx.Snapshot.HasDynamicRanges)
             {
@@ -388,7 +395,7 @@ public sealed class Dhcp4Engine
             return nak with { LeaseChange = released ? Dhcp4LeaseChange.Released : Dhcp4LeaseChange.None };
         }
 
-        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, tx.Host.SetTags, out RangeMatch range))
+        if (!tx.Snapshot.TryFindRange(tx.Context.Interface, request.Giaddr, address, reserved: true, host.SetTags, out RangeMatch range))
         {
             // RFC 2131 §4.3.2: a client on the wrong network gets a NAK, but only when it asked us.
             return hasServerId
@@ -409,7 +416,7 @@ public sealed class Dhcp4Engine
 
         uint leaseSeconds = LeaseSecondsFor(tx.Host, range);
         long expires = leaseSeconds == LeaseTime.Infinite ? 0 : now + leaseSeconds;
-        bool bound = Leases.Grant(address, tx.Mac, clientId, tx.Host.HostName, expires, range.Subnet);
+        bool bound = Leases.Grant(address, tx.Mac, clientId, host.HostName, expires, range.Subnet);
         Dhcp4EngineResult ack = WriteReply(tx, request, clientId, Dhcp4MessageType.Ack, address, range, leaseSeconds, reply);
         return ack with { LeaseChange = bound ? Dhcp4LeaseChange.Bound : Dhcp4LeaseChange.Renewed };
     }

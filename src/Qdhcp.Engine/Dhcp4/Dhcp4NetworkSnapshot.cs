@@ -7,9 +7,10 @@ using Qdhcp.Wire.Primitives;
 namespace Qdhcp.Engine.Dhcp4;
 
 /// <summary>
-/// One network's configuration compiled for the packet path: frozen lookup tables of hosts by MAC and by
-/// client-id, ranges, and pre-encoded option blocks. Immutable after <see cref="Compile"/>; a reload builds a new
-/// snapshot and the engine swaps the reference, so requests never see half a configuration.
+/// One network's configuration compiled for the packet path: an index of the hosts by MAC, client-id and reserved
+/// address (<see cref="HostIndex"/>), ranges, and pre-encoded option blocks. Immutable after
+/// <see cref="Compile(Dhcp4Configuration)"/> (but for caches filled on first use); a reload builds a new snapshot and
+/// the engine swaps the reference, so requests never see half a configuration.
 /// </summary>
 /// <remarks>
 /// The packet path walks <see cref="IReadOnlyList{T}"/>s with indexed loops: <c>foreach</c> over the interface
@@ -17,27 +18,20 @@ namespace Qdhcp.Engine.Dhcp4;
 /// </remarks>
 public sealed class Dhcp4NetworkSnapshot
 {
-    private readonly FrozenDictionary<MacAddress, HostEntry> _byMac;
-    private readonly FrozenDictionary<ulong, HostEntry[]> _byClientIdHash;
-    private readonly FrozenDictionary<uint, HostEntry> _byReservedAddress;
+    private readonly HostIndex _index;
+    private readonly string?[] _hostNames;
     private readonly FrozenDictionary<string, byte> _matchTagsReferenced;
     private readonly OptionBlock?[] _rangeBlocks;
     private readonly OptionBlock?[] _tagSetBlocks;
 
-    private Dhcp4NetworkSnapshot(
-        Dhcp4Configuration configuration,
-        HostTable hosts,
-        FrozenDictionary<MacAddress, HostEntry> byMac,
-        FrozenDictionary<ulong, HostEntry[]> byClientIdHash,
-        FrozenDictionary<uint, HostEntry> byReservedAddress)
+    private Dhcp4NetworkSnapshot(Dhcp4Configuration configuration, HostTable hosts, HostIndex index)
     {
         Configuration = configuration;
         Hosts = hosts;
         _rangeBlocks = new OptionBlock?[configuration.Ranges.Count];
         _tagSetBlocks = new OptionBlock?[hosts.TagSetCount * configuration.Ranges.Count];
-        _byMac = byMac;
-        _byClientIdHash = byClientIdHash;
-        _byReservedAddress = byReservedAddress;
+        _index = index;
+        _hostNames = new string?[hosts.Count];
         HasDynamicRanges = configuration.Ranges.Any(r => !r.IsStatic);
         DomainBytes = string.IsNullOrEmpty(configuration.Domain) ? null : Encoding.ASCII.GetBytes(configuration.Domain);
 
@@ -55,8 +49,8 @@ public sealed class Dhcp4NetworkSnapshot
     /// <summary>Option 15's bytes, or null.</summary>
     internal byte[]? DomainBytes { get; }
 
-    /// <summary>The number of host entries.</summary>
-    public int HostCount => _byMac.Count;
+    /// <summary>The number of host entries with a MAC (distinct MACs: a later duplicate loses to the first).</summary>
+    public int HostCount => _index.MacCount;
 
     internal bool RequestTagsMatter => _matchTagsReferenced.Count > 0;
 
@@ -68,51 +62,25 @@ public sealed class Dhcp4NetworkSnapshot
     /// Reservations given as a <see cref="HostTable"/> (the dnsmasq loader's) are used as they are; others are packed
     /// into one first.
     /// </summary>
-    public static Dhcp4NetworkSnapshot Compile(Dhcp4Configuration configuration)
+    public static Dhcp4NetworkSnapshot Compile(Dhcp4Configuration configuration) =>
+        Compile(configuration, ulong.MaxValue);
+
+    /// <summary><see cref="Compile(Dhcp4Configuration)"/>, with the index's key mask (see <see cref="HostIndex"/>; tests make keys collide).</summary>
+    internal static Dhcp4NetworkSnapshot Compile(Dhcp4Configuration configuration, ulong indexKeyMask)
     {
         HostTable hosts = HostTable.From(configuration.Reservations);
-        Dictionary<MacAddress, HostEntry> byMac = new(hosts.Count);
-        Dictionary<ulong, List<HostEntry>> byClientId = [];
-        Dictionary<uint, HostEntry> byAddress = [];
-        for (int row = 0; row < hosts.Count; row++)
-        {
-            HostEntry entry = new(hosts, row);
-            if (hosts.GetMac(row) is { } mac)
-            {
-                byMac.TryAdd(mac, entry);
-            }
-
-            if (hosts.GetAddress(row) is { } address && !hosts.IsIgnored(row))
-            {
-                byAddress.TryAdd(address.Value, entry);
-            }
-
-            if (hosts.HasClientId(row) && hosts.GetClientId(row) is { Length: > 0 } clientId)
-            {
-                ulong hash = HashClientId(clientId);
-                if (!byClientId.TryGetValue(hash, out List<HostEntry>? list))
-                {
-                    byClientId[hash] = list = [];
-                }
-
-                list.Add(entry);
-            }
-        }
-
-        return new Dhcp4NetworkSnapshot(
-            configuration,
-            hosts,
-            byMac.ToFrozenDictionary(),
-            byClientId.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
-            byAddress.ToFrozenDictionary());
+        return new Dhcp4NetworkSnapshot(configuration, hosts, new HostIndex(hosts, indexKeyMask));
     }
 
     /// <summary>
     /// True when <paramref name="address"/> is reserved by a host entry other than <paramref name="client"/>'s:
     /// a pool never hands it out, whether or not that host is online.
     /// </summary>
-    internal bool IsReservedForAnother(IPv4Address address, HostEntry? client) =>
-        _byReservedAddress.TryGetValue(address.Value, out HostEntry? owner) && !ReferenceEquals(owner, client);
+    internal bool IsReservedForAnother(IPv4Address address, HostEntry? client)
+    {
+        int owner = _index.FindByAddress(address.Value);
+        return owner >= 0 && owner != (client?.Row ?? -1);
+    }
 
     /// <summary>
     /// Finds the host entry of a client, as dnsmasq does: a line whose client-id equals the request's option 61
@@ -120,18 +88,72 @@ public sealed class Dhcp4NetworkSnapshot
     /// </summary>
     internal HostEntry? FindHost(MacAddress mac, bool hasMac, ReadOnlySpan<byte> clientId)
     {
-        if (!clientId.IsEmpty && _byClientIdHash.Count > 0 && _byClientIdHash.TryGetValue(HashClientId(clientId), out HostEntry[]? candidates))
+        int row = _index.FindByClientId(clientId);
+        if (row < 0 && hasMac)
         {
-            foreach (HostEntry candidate in candidates)
-            {
-                if (clientId.SequenceEqual(candidate.ClientId))
-                {
-                    return candidate;
-                }
-            }
+            row = _index.FindByMac(mac.Value);
         }
 
-        return hasMac && _byMac.TryGetValue(mac, out HostEntry? entry) ? entry : null;
+        return row < 0 ? null : new HostEntry(this, row);
+    }
+
+    /// <summary>
+    /// The host name of a row as the lease table keeps it, or null. The string is made the first time a row is
+    /// ACKed (once per host and snapshot) and kept here, so every later ACK hands the lease table the same string.
+    /// </summary>
+    /// <remarks>
+    /// The lease table keeps a <see cref="string"/> per lease (for the lease file); making it from the host's bytes
+    /// at each ACK would allocate per packet. Made once and kept here, a name exists once: the lease holds this very
+    /// string, and the cost is a reference per host (hosts never ACKed have no string). A reload compiles a new
+    /// snapshot, which would make every name again at the host's next ACK (an allocation per host on the packet path
+    /// after each SIGHUP, and a second copy of each name); instead <see cref="AdoptHostNames"/> hands the new snapshot
+    /// the old one's strings whose bytes are unchanged, before it serves. (The other way, the lease table comparing
+    /// the name's bytes with the string it has, would keep no cache but change the lease table's API.)
+    /// </remarks>
+    internal string? GetHostName(int row)
+    {
+        if (!Hosts.HasHostName(row))
+        {
+            return null;
+        }
+
+        if (_hostNames[row] is { } name)
+        {
+            return name;
+        }
+
+        // Two packet threads may ACK the same host at once: the first string stored is the one both return.
+        name = Hosts.GetHostName(row)!;
+        return Interlocked.CompareExchange(ref _hostNames[row], name, null) ?? name;
+    }
+
+    /// <summary>
+    /// Takes over the host-name strings <paramref name="previous"/> has made (<see cref="GetHostName"/>) for the
+    /// hosts this snapshot has too, with the same name: found by MAC (or by client-id for a host without one).
+    /// Called by <see cref="Dhcp4Engine.Reload"/> before this snapshot serves; costs a lookup per name made.
+    /// </summary>
+    internal void AdoptHostNames(Dhcp4NetworkSnapshot previous)
+    {
+        if (ReferenceEquals(previous, this))
+        {
+            return;
+        }
+
+        HostTable old = previous.Hosts;
+        string?[] names = previous._hostNames;
+        for (int oldRow = 0; oldRow < names.Length; oldRow++)
+        {
+            if (Volatile.Read(ref names[oldRow]) is not { } name)
+            {
+                continue;
+            }
+
+            int row = old.HasMac(oldRow) ? _index.FindByMac(old.GetMacValue(oldRow)) : _index.FindByClientId(old.GetClientId(oldRow));
+            if (row >= 0 && Hosts.HasHostName(row) && _hostNames[row] is null && Hosts.GetHostNameUtf8(row).SequenceEqual(old.GetHostNameUtf8(oldRow)))
+            {
+                _hostNames[row] = name;
+            }
+        }
     }
 
     /// <summary>
@@ -225,14 +247,14 @@ public sealed class Dhcp4NetworkSnapshot
     {
         if (requestTags is null || requestTags.Count == 0)
         {
-            if (host is null)
+            if (host is not { } entry)
             {
                 return _rangeBlocks[range.Index] ??= BuildBlock(range.Range.SetTags, null, null);
             }
 
             // Hosts with the same tags get the same options: one block per (tag set, range), not one per host.
-            int slot = (host.TagSetId * _rangeBlocks.Length) + range.Index;
-            return _tagSetBlocks[slot] ??= BuildBlock(range.Range.SetTags, host.SetTags, null);
+            int slot = (entry.TagSetId * _rangeBlocks.Length) + range.Index;
+            return _tagSetBlocks[slot] ??= BuildBlock(range.Range.SetTags, entry.SetTags, null);
         }
 
         return BuildBlock(range.Range.SetTags, host?.SetTags, requestTags);
@@ -373,47 +395,32 @@ public sealed class Dhcp4NetworkSnapshot
         address = default;
         return false;
     }
-
-    /// <summary>FNV-1a: a stable hash of client-id bytes, so lookups by client-id need no allocated key.</summary>
-    private static ulong HashClientId(ReadOnlySpan<byte> clientId)
-    {
-        ulong hash = 14695981039346656037UL;
-        foreach (byte b in clientId)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash;
-    }
 }
 
 /// <summary>
-/// A host as the packet path sees it: a row of the snapshot's <see cref="HostTable"/> (one small object per host, so
-/// lookups hand out a reference; the data stays in the table's arrays).
+/// A host as the packet path sees it: a row of the snapshot's <see cref="HostTable"/>. A value (the snapshot and the
+/// row number), so finding a host allocates nothing and a snapshot keeps no object per host; two entries of one
+/// snapshot are the same host when their <see cref="Row"/>s are equal.
 /// </summary>
-internal sealed class HostEntry(HostTable table, int row)
+internal readonly struct HostEntry(Dhcp4NetworkSnapshot snapshot, int row)
 {
-    private string? _hostName;
+    public int Row => row;
 
-    public MacAddress? Mac => table.GetMac(row);
+    public IPv4Address? Address => snapshot.Hosts.GetAddress(row);
 
-    public ReadOnlySpan<byte> ClientId => table.GetClientId(row);
+    public uint? LeaseSeconds => snapshot.Hosts.GetLeaseSeconds(row);
 
-    public IPv4Address? Address => table.GetAddress(row);
+    public bool Ignore => snapshot.Hosts.IsIgnored(row);
 
-    public uint? LeaseSeconds => table.GetLeaseSeconds(row);
+    public IReadOnlyList<string> SetTags => snapshot.Hosts.GetTagSet(row);
 
-    public bool Ignore => table.IsIgnored(row);
+    public int TagSetId => snapshot.Hosts.GetTagSetId(row);
 
-    public IReadOnlyList<string> SetTags => table.GetTagSet(row);
-
-    public int TagSetId => table.GetTagSetId(row);
-
-    /// <summary>The short host name for the lease, made once per host and snapshot (the first ACK), or null.</summary>
-    public string? HostName => table.HasHostName(row) ? _hostName ??= table.GetHostName(row) : null;
+    /// <summary>The short host name for the lease, or null: one string per host, made at its first ACK (<see cref="Dhcp4NetworkSnapshot.GetHostName"/>).</summary>
+    public string? HostName => snapshot.GetHostName(row);
 
     /// <summary>Option 12's bytes (empty when the host has no name, or a name that is not ASCII).</summary>
-    public ReadOnlySpan<byte> HostNameBytes => table.IsHostNameAscii(row) ? table.GetHostNameUtf8(row) : default;
+    public ReadOnlySpan<byte> HostNameBytes => snapshot.Hosts.IsHostNameAscii(row) ? snapshot.Hosts.GetHostNameUtf8(row) : default;
 }
 
 /// <summary>The range that serves a request: its index and subnet, and our server identifier on it.</summary>

@@ -87,6 +87,16 @@ public sealed class HostTable : IReadOnlyList<Reservation>
 
     public bool IsIgnored(int row) => (_flags[row] & IgnoreFlag) != 0;
 
+    internal bool HasMac(int row) => (_flags[row] & HasMacFlag) != 0;
+
+    internal bool HasAddress(int row) => (_flags[row] & HasAddressFlag) != 0;
+
+    /// <summary>The row's MAC as stored, without a nullable to unwrap (the lookup key; meaningless unless <see cref="HasMac"/>).</summary>
+    internal ulong GetMacValue(int row) => _macs[row];
+
+    /// <summary>The row's address as stored (meaningless unless <see cref="HasAddress"/>).</summary>
+    internal uint GetAddressValue(int row) => _addresses[row];
+
     public bool HasHostName(int row) => (_flags[row] & HasNameFlag) != 0;
 
     public bool HasClientId(int row) => (_flags[row] & HasClientIdFlag) != 0;
