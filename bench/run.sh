@@ -12,7 +12,9 @@
 #   SERVERS   [qdhcp dnsmasq kea-persist kea-nopersist]   which servers, in this order (alternated per repeat)
 #   HOSTS     [10000 65535]        reservation counts (Neutron-style hosts files)
 #   RATES     [1000 5000 10000 20000 30000 0]   offered DORA/s per point; 0 = unlimited
-#   DIRECT_RATES [5000 20000 0]    rates for the direct-client path (qdhcp-loadgen), largest HOSTS only
+#   DIRECT_RATES [5000 20000 0]    rates for the direct-client path (qdhcp-loadgen), largest HOSTS only; "" skips
+#   LG_RELAY_RATES [10000 20000 30000 0]   the relay path again with qdhcp-loadgen as the relay (perfdhcp cannot send
+#             20,000/s on 2 cores), largest HOSTS only; "" skips
 #   SECONDS_PER_POINT [6]  REPEAT [3]   CLIENTS_CAP: perfdhcp -R (defaults to HOSTS)
 #   OUT       [/var/tmp/qdhcp-bench/<date>]   where results.csv, results.md and the logs go
 #   WARMUP_SECONDS [3]   unmeasured perfdhcp load at 2,000 DORA/s after each start (JIT warm-up, leases in place)
@@ -31,7 +33,8 @@ fi
 SERVERS=${SERVERS-qdhcp dnsmasq kea-persist kea-nopersist}
 HOSTS=${HOSTS-10000 65535}
 RATES=${RATES:-1000 5000 10000 20000 30000 0}
-DIRECT_RATES=${DIRECT_RATES:-5000 20000 0}
+DIRECT_RATES=${DIRECT_RATES-5000 20000 0}
+LG_RELAY_RATES=${LG_RELAY_RATES-10000 20000 30000 0}
 SECONDS_PER_POINT=${SECONDS_PER_POINT:-6}
 POOL_CLIENTS=${POOL_CLIENTS-65535}
 POOL_RATES=${POOL_RATES:-5000 10000 20000 0}
@@ -177,6 +180,14 @@ direct_point() { # REPEAT SERVER HOSTS RATE
       --duration "$SECONDS_PER_POINT" --clients "$3")
   echo "$1,$2,$3,direct,$4,$row,$(load1),$(rcvbuf_delta)" | tee -a "$CSV"
 }
+relay_lg_point() { # REPEAT SERVER HOSTS RATE: qdhcp-loadgen as a relay agent (giaddr = its address, to port 67)
+  local row
+  rcvbuf_mark
+  row=$(POINT_LOG=$OUT/points.log python3 "$here/lib/point.py" "$server_pid" loadgen -- \
+    ip netns exec "$NS_GEN" timeout $((SECONDS_PER_POINT + 20)) "$LOADGEN" dora --interface "$IF_GEN" --rate "$4" \
+      --duration "$SECONDS_PER_POINT" --clients "$3" --relay "$GEN_IP" --server "$SERVER_IP")
+  echo "$1,$2,$3,relay-lg,$4,$row,$(load1),$(rcvbuf_delta)" | tee -a "$CSV"
+}
 drop_of_last() { tail -n 1 "$CSV" | cut -d, -f7; }
 sweep() { # POINT_FUNCTION REPEAT SERVER HOSTS RATES...: one point per rate, in order
   local point=$1 r=$2 s=$3 n=$4 saturated= rate
@@ -257,6 +268,8 @@ for r in $(seq "$REPEAT"); do
       if [[ $n == "$biggest" ]]; then
         # shellcheck disable=SC2086
         sweep direct_point "$r" "$s" "$n" $DIRECT_RATES
+        # shellcheck disable=SC2086
+        sweep relay_lg_point "$r" "$s" "$n" $LG_RELAY_RATES
         reload_under_load "$r" "$s" "$n"
       fi
       statistics "$s"

@@ -7,7 +7,13 @@
 // AF_PACKET socket, which sees frames addressed to any MAC on the veth (the simulated clients' MACs are not the
 // veth's). Client MACs follow perfdhcp's sequence, base + i for i < clients, so one hosts file serves both tools.
 //
+// With --relay A --server S it plays a relay agent instead (RFC 2131 §4.1, RFC 1542): giaddr = A, hops = 1,
+// unicast from A:67 to S:67, replies read from that UDP socket. This is the path perfdhcp measures, with a
+// generator light enough (one socket, no per-packet allocation) that at 20,000 DORA/s it is not itself the limit,
+// as perfdhcp is on 2 cores.
+//
 //   qdhcp-loadgen dora  --interface IF [--rate R] [--duration S] [--clients N] [--mac-base M] [--timeout-ms T]
+//                       [--relay A --server S]
 //   qdhcp-loadgen probe --interface IF [--wait S]      prints the wall-clock time (unix seconds) of the first OFFER
 //   qdhcp-loadgen flood|garbage ...                    abuse: random-MAC starvation, broken datagrams (Abuse.cs)
 //
@@ -43,7 +49,15 @@ if (mode is "flood" or "garbage")
 
 ulong macBase = ParseMac(Get("mac-base", "fa:16:3e:00:00:00"));
 int clients = int.Parse(Get("clients", "1000"), CultureInfo.InvariantCulture);
-using var gen = new Generator(iface, macBase, clients, TimeSpan.FromMilliseconds(double.Parse(Get("timeout-ms", "1000"), CultureInfo.InvariantCulture)));
+IPAddress? relay = opts.TryGetValue("relay", out string? relayText) ? IPAddress.Parse(relayText) : null;
+IPAddress? serverAddress = opts.TryGetValue("server", out string? serverText) ? IPAddress.Parse(serverText) : null;
+if ((relay is null) != (serverAddress is null))
+{
+    Console.Error.WriteLine("qdhcp-loadgen: --relay and --server go together");
+    return 2;
+}
+
+using var gen = new Generator(iface, macBase, clients, TimeSpan.FromMilliseconds(double.Parse(Get("timeout-ms", "1000"), CultureInfo.InvariantCulture)), relay, serverAddress);
 if (mode == "probe")
 {
     // Sends DISCOVERs every 2 ms from before the event: with --exec, the start of a server (the command runs
@@ -97,11 +111,12 @@ internal sealed class Generator : IDisposable
     private const int Slots = 1 << 20;           // outstanding exchanges by xid; far more than rate x timeout
     private const byte Discover = 1, Offer = 2, Request = 3, Ack = 5, Nak = 6;
     private readonly Socket _send;
-    private readonly Socket _receive;
+    private readonly Socket? _receive;     // the AF_PACKET socket of the direct path; null as a relay
+    private readonly uint _giaddr;         // 0 on the direct path
     private readonly ulong _macBase;
     private readonly int _clients;
     private readonly long _timeoutTicks;
-    private readonly IPEndPoint _broadcast = new(IPAddress.Broadcast, 67);
+    private readonly IPEndPoint _destination = new(IPAddress.Broadcast, 67);
 
     // Per xid slot: when DISCOVER and REQUEST went out, when OFFER and ACK came back (Stopwatch ticks), client.
     private readonly long[] _discoverAt = new long[Slots];
@@ -113,7 +128,7 @@ internal sealed class Generator : IDisposable
     private long _completed, _naks, _offers;
     private volatile bool _stop;
 
-    public Generator(string iface, ulong macBase, int clients, TimeSpan timeout)
+    public Generator(string iface, ulong macBase, int clients, TimeSpan timeout, IPAddress? relay = null, IPAddress? server = null)
     {
         _macBase = macBase;
         _clients = clients;
@@ -123,6 +138,20 @@ internal sealed class Generator : IDisposable
         _send.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _send.EnableBroadcast = true;
         _send.SetRawSocketOption(1, 25, device);  // SOL_SOCKET, SO_BINDTODEVICE
+        _send.SendBufferSize = 8 << 20;
+        if (relay is not null && server is not null)
+        {
+            // A relay agent: its own address on port 67, to the server's; the replies come back to this socket.
+            _giaddr = BinaryPrimitives.ReadUInt32BigEndian(relay.GetAddressBytes());
+            _destination = new IPEndPoint(server, 67);
+            _send.Bind(new IPEndPoint(relay, 67));
+            Span<byte> size = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(size, 32 << 20);
+            _send.SetRawSocketOption(1, 33, size);   // SO_RCVBUFFORCE (root): bursts of replies must not overflow it
+            _send.ReceiveTimeout = 200;
+            return;
+        }
+
         _send.Bind(new IPEndPoint(IPAddress.Any, 68));
 
         // AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP): whole IPv4 packets, any destination MAC.
@@ -130,7 +159,6 @@ internal sealed class Generator : IDisposable
         AttachClientPortFilter(_receive);
         _receive.ReceiveBufferSize = 32 << 20;
         _receive.ReceiveTimeout = 200;
-        _send.SendBufferSize = 8 << 20;
     }
 
     /// <summary>
@@ -283,7 +311,9 @@ internal sealed class Generator : IDisposable
         Span<byte> p = packet;
         p.Clear();
         p[0] = 1; p[1] = 1; p[2] = 6;                                  // BOOTREQUEST, Ethernet, hlen 6
+        p[3] = _giaddr == 0 ? (byte)0 : (byte)1;                      // hops: one relay
         BinaryPrimitives.WriteUInt32BigEndian(p[4..], xid);
+        BinaryPrimitives.WriteUInt32BigEndian(p[24..], _giaddr);
         ulong mac = _macBase + (ulong)_client[xid % Slots];
         for (int i = 0; i < 6; i++)
         {
@@ -303,7 +333,7 @@ internal sealed class Generator : IDisposable
         ReadOnlySpan<byte> prl = [1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42];
         p[o++] = 55; p[o++] = (byte)prl.Length; prl.CopyTo(p[o..]); o += prl.Length;
         p[o++] = 255;
-        _send.SendTo(packet, 0, Math.Max(o, 300), SocketFlags.None, _broadcast);
+        _send.SendTo(packet, 0, Math.Max(o, 300), SocketFlags.None, _destination);
     }
 
     private void ReceiveLoop()
@@ -314,27 +344,36 @@ internal sealed class Generator : IDisposable
             int n;
             try
             {
-                n = _receive.Receive(buffer);
+                n = (_receive ?? _send).Receive(buffer);
             }
             catch (SocketException)
             {
                 continue;   // receive timeout: look at _stop again
             }
 
-            Span<byte> ip = buffer.AsSpan(0, n);
-            if (n < 28 + 240 || ip[9] != 17)
+            Span<byte> dhcp;
+            if (_receive is null)
             {
-                continue;
+                dhcp = buffer.AsSpan(0, n);     // a relay's UDP socket: the DHCP message itself
+            }
+            else
+            {
+                Span<byte> ip = buffer.AsSpan(0, n);
+                if (n < 28 + 240 || ip[9] != 17)
+                {
+                    continue;
+                }
+
+                int ihl = (ip[0] & 0x0F) * 4;
+                Span<byte> udp = ip[ihl..];
+                if (BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) != 68)
+                {
+                    continue;
+                }
+
+                dhcp = udp[8..];
             }
 
-            int ihl = (ip[0] & 0x0F) * 4;
-            Span<byte> udp = ip[ihl..];
-            if (BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) != 68)
-            {
-                continue;
-            }
-
-            Span<byte> dhcp = udp[8..];
             if (dhcp.Length < 244 || dhcp[0] != 2)
             {
                 continue;
@@ -389,7 +428,7 @@ internal sealed class Generator : IDisposable
     public void Dispose()
     {
         _send.Dispose();
-        _receive.Dispose();
+        _receive?.Dispose();
     }
 }
 
