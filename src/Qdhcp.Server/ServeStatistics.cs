@@ -52,6 +52,7 @@ public static class ServeStatistics
         GCMemoryInfo gc = GC.GetGCMemoryInfo();
         text.Append(CultureInfo.InvariantCulture,
             $"managed heap {gc.HeapSizeBytes / 1048576.0:F1} MiB ({gc.FragmentedBytes / 1048576.0:F1} free within it), {gc.TotalCommittedBytes / 1048576.0:F1} MiB committed, ");
+        text.Append(CultureInfo.InvariantCulture, $"{GC.GetTotalAllocatedBytes() / 1048576.0:F1} MiB allocated since start, ");
         text.Append(CultureInfo.InvariantCulture, $"collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen0/1/2)");
         return text.ToString();
     }
