@@ -94,7 +94,7 @@ for hosts, path in scenarios:
     q = summary.get((hosts, path, "qdhcp"))
     for s in order:
         v = summary.get((hosts, path, s))
-        if v is None:
+        if v is None or not any(k[:2] == (hosts, path) and k[3] == s for k in points):
             continue
         adv = thr = "–"
         if q and s != "qdhcp":
