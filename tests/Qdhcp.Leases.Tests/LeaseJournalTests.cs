@@ -184,6 +184,36 @@ public sealed class LeaseJournalTests : IDisposable
         Assert.Equal(3, DnsmasqLeaseFile.Read(LeaseFile).Leases.Count);
     }
 
+    /// <summary>
+    /// A busy server commits thousands of times a second; the compactor must not wake (and allocate) once per commit,
+    /// only when a compaction is due. 2,000 renewals, each committed: a handful of compactions (100 ms after a change,
+    /// never closer than 9x the last one's time), so a few dozen wake-ups, where one per commit made 2,000.
+    /// </summary>
+    [Fact]
+    public void Compactor_ManyCommits_WakesForCompactionsNotForEachCommit()
+    {
+        (Dhcp4LeaseTable table, LeaseJournal journal) = Open();
+        using LeaseCompactor compactor = new();
+        compactor.Add(journal);
+        string name = "host-1";
+        table.Grant(Ip(1), Mac(1), [0x01, 1], name, Expires, Subnet);
+        Assert.True(journal.Commit());
+        Thread.Sleep(300);
+        long wakeUpsBefore = compactor.WakeUps;
+
+        System.Diagnostics.Stopwatch elapsed = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 2000; i++)
+        {
+            table.Grant(Ip(1), Mac(1), [0x01, 1], name, Expires + i, Subnet);
+            Assert.True(journal.Commit());
+        }
+
+        long wakeUps = compactor.WakeUps - wakeUpsBefore;
+        long bound = 20 + (long)(elapsed.Elapsed.TotalMilliseconds / 10);   // at most one per 10 ms, whatever the disk
+        Assert.True(wakeUps < Math.Min(bound, 1000), $"the compactor woke {wakeUps} times for 2,000 commits in {elapsed.ElapsedMilliseconds} ms");
+        Assert.True(journal.Counters.Compactions >= 1);
+    }
+
     private (Dhcp4LeaseTable Table, LeaseJournal Journal) Open(TestLeaseFile? file = null)
     {
         Dhcp4LeaseTable table = new();
