@@ -11,7 +11,8 @@
 # Environment (defaults in brackets):
 #   SERVERS   [qdhcp dnsmasq kea-persist kea-nopersist]   which servers, in this order (alternated per repeat)
 #   HOSTS     [10000 65535]        reservation counts (Neutron-style hosts files)
-#   RATES     [1000 5000 10000 20000 30000 0]   offered DORA/s per point; 0 = unlimited
+#   RATES     [1000 5000 10000 20000 30000 0]   offered DORA/s per point; 0 = unlimited; "" skips
+#   RELOAD    [1]   0 skips the SIGHUP-under-load measurement
 #   DIRECT_RATES [5000 20000 0]    rates for the direct-client path (qdhcp-loadgen), largest HOSTS only; "" skips
 #   LG_RELAY_RATES [10000 20000 30000 0]   the relay path again with qdhcp-loadgen as the relay (perfdhcp cannot send
 #             20,000/s on 2 cores), largest HOSTS only; "" skips
@@ -32,7 +33,8 @@ if [[ -n ${QUICK:-} ]]; then
 fi
 SERVERS=${SERVERS-qdhcp dnsmasq kea-persist kea-nopersist}
 HOSTS=${HOSTS-10000 65535}
-RATES=${RATES:-1000 5000 10000 20000 30000 0}
+RATES=${RATES-1000 5000 10000 20000 30000 0}
+RELOAD=${RELOAD-1}
 DIRECT_RATES=${DIRECT_RATES-5000 20000 0}
 LG_RELAY_RATES=${LG_RELAY_RATES-10000 20000 30000 0}
 SECONDS_PER_POINT=${SECONDS_PER_POINT:-6}
@@ -270,7 +272,7 @@ for r in $(seq "$REPEAT"); do
         sweep direct_point "$r" "$s" "$n" $DIRECT_RATES
         # shellcheck disable=SC2086
         sweep relay_lg_point "$r" "$s" "$n" $LG_RELAY_RATES
-        reload_under_load "$r" "$s" "$n"
+        ((RELOAD)) && reload_under_load "$r" "$s" "$n"
       fi
       statistics "$s"
       stop_server
