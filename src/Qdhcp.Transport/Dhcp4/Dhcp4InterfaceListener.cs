@@ -304,15 +304,18 @@ public sealed class Dhcp4InterfaceListener : IDisposable
     /// <summary>The interface address in the client's subnet, else its first address: the source of a raw reply.</summary>
     private static IPv4Address SourceAddressFor(ServerInterface serverInterface, IPv4Address client)
     {
-        foreach (InterfaceAddress own in serverInterface.Addresses)
+        // An indexed loop: foreach over the IReadOnlyList boxes its enumerator, once per direct reply. The JIT's
+        // profile-guided escape analysis hid that; the NativeAOT build allocated ~50 B per DORA on the direct path.
+        IReadOnlyList<InterfaceAddress> addresses = serverInterface.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            if (own.Subnet.Contains(client))
+            if (addresses[i].Subnet.Contains(client))
             {
-                return own.Address;
+                return addresses[i].Address;
             }
         }
 
-        return serverInterface.Addresses.Count > 0 ? serverInterface.Addresses[0].Address : IPv4Address.Any;
+        return addresses.Count > 0 ? addresses[0].Address : IPv4Address.Any;
     }
 
     private struct HeldReply
