@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Qdhcp.Configuration.Dnsmasq;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Leases;
@@ -18,4 +19,19 @@ internal sealed class BenchLeaseFile(string path) : ILeasePersistence
     private readonly LeaseFileWriter _writer = new(path);
 
     public void Write(ReadOnlySpan<LeaseEntry> leases) => _writer.Write(leases);
+
+    /// <summary>
+    /// A journal over this lease file in a fresh directory <c>qdhcp-&lt;name&gt;-&lt;pid&gt;</c> under <c>QDHCP_BENCH_DIR</c>
+    /// (default /var/tmp: a real disk, since tmpfs would make fdatasync free), opened on <paramref name="table"/> and
+    /// never compacted on its own (the benchmark calls <see cref="LeaseJournal.Compact"/> when it wants one).
+    /// </summary>
+    public static LeaseJournal OpenJournal(string name, Dhcp4LeaseTable table, out string directory)
+    {
+        string parent = Environment.GetEnvironmentVariable("QDHCP_BENCH_DIR") ?? "/var/tmp";
+        directory = Directory.CreateDirectory(Path.Combine(parent, $"qdhcp-{name}-{Environment.ProcessId}")).FullName;
+        LeaseJournal journal = new(Path.Combine(directory, "leases.journal"), new BenchLeaseFile(Path.Combine(directory, "leases")),
+            new LeaseCompactionPolicy(TimeSpan.MaxValue, long.MaxValue), NullLogger.Instance);
+        journal.Open(table);
+        return journal;
+    }
 }

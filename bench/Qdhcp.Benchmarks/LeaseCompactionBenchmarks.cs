@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Logging.Abstractions;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Leases;
 using Qdhcp.Wire.Primitives;
@@ -25,11 +24,8 @@ public class LeaseCompactionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Directory.CreateDirectory(Path.Combine(Environment.GetEnvironmentVariable("QDHCP_BENCH_DIR") ?? "/var/tmp", $"qdhcp-compaction-bench-{Environment.ProcessId}")).FullName;
         _table = new Dhcp4LeaseTable();
-        _journal = new LeaseJournal(Path.Combine(_directory, "leases.journal"), new BenchLeaseFile(Path.Combine(_directory, "leases")),
-            new LeaseCompactionPolicy(TimeSpan.MaxValue, long.MaxValue), NullLogger.Instance);
-        _journal.Open(_table);
+        _journal = BenchLeaseFile.OpenJournal("compaction-bench", _table, out _directory);
         for (int host = 0; host < Leases; host++)
         {
             uint address = Subnet.Network.Value + 256 + (uint)host;

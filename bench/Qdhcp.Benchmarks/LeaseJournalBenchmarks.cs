@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Logging.Abstractions;
 using Qdhcp.Engine.Leases;
 using Qdhcp.Leases;
 using Qdhcp.Wire.Primitives;
@@ -27,12 +26,9 @@ public class LeaseJournalBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Directory.CreateDirectory(Path.Combine(Environment.GetEnvironmentVariable("QDHCP_BENCH_DIR") ?? "/var/tmp", $"qdhcp-journal-bench-{Environment.ProcessId}")).FullName;
         _table = new Dhcp4LeaseTable();
         // Never compacted here: this measures appends and commits only.
-        _journal = new LeaseJournal(Path.Combine(_directory, "leases.journal"), new BenchLeaseFile(Path.Combine(_directory, "leases")),
-            new LeaseCompactionPolicy(TimeSpan.MaxValue, long.MaxValue), NullLogger.Instance);
-        _journal.Open(_table);
+        _journal = BenchLeaseFile.OpenJournal("journal-bench", _table, out _directory);
         for (int i = 0; i < 1024; i++)
         {
             Renew(i);
