@@ -29,11 +29,7 @@ public static class ServeStatistics
             .Where(r => r != Dhcp4DropReason.None && counters.Dropped(r) > 0)
             .Select(r => $"{counters.Dropped(r)} {r}"));
         string leases = $"{engine.Leases.Count} leases, {engine.Leases.OfferCount} offers held";
-        string journalText = journal is null
-            ? "leases not persisted"
-            : journal.Counters is var j
-                ? $"{(j.Healthy ? "healthy" : "FAILING")}, {j.Commits} commits ({j.CommitFailures} failed), {j.Compactions} compactions ({j.CompactionFailures} failed), {j.RefusedBindings} bindings refused, {j.JournalBytes} bytes"
-                : string.Empty;
+        string journalText = journal is null ? "leases not persisted" : Describe(journal.Counters);
         ServeLog.Statistics(logger, received, sent, dropped.Length == 0 ? "none" : dropped, leases, journalText, Memory());
     }
 
@@ -58,6 +54,10 @@ public static class ServeStatistics
     }
 
     private static string Name(Dhcp4MessageType type) => type.ToString().ToUpperInvariant();
+
+    private static string Describe(LeaseJournalCounters j) =>
+        $"{(j.Healthy ? "healthy" : "FAILING")}, {j.Commits} commits ({j.CommitFailures} failed), {j.Compactions} compactions ({j.CompactionFailures} failed), " +
+        $"{j.RefusedBindings} bindings refused, {j.JournalBytes} bytes";
 
     private static Dictionary<string, long> ReadStatusKiB()
     {
