@@ -93,11 +93,10 @@ public sealed class DhcpServeHost
             new Thread(Reload) { IsBackground = true, Name = "qdhcp-reload" }.Start();
         });
         // SIGUSR1: statistics to the log, as dnsmasq (Linux's number: PosixSignal names only the portable signals).
-        ILogger statisticsLogger = _loggerFactory.CreateLogger("qdhcp.serve");
         using PosixSignalRegistration statistics = PosixSignalRegistration.Create((PosixSignal)SigUsr1, context =>
         {
             context.Cancel = true;
-            ThreadPool.QueueUserWorkItem(_ => ServeStatistics.Log(statisticsLogger, _engine!, journal));
+            ThreadPool.QueueUserWorkItem(_ => ServeStatistics.Log(_logger, _engine!, journal));
         });
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
