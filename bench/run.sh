@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Qdhcp vs dnsmasq vs Kea, side by side, in one run (issue 5). Run as root from anywhere:
 #
-#   sudo bench/run.sh                 # the full matrix (about 25 minutes with the defaults)
+#   sudo bench/run.sh                 # the full matrix (about 35-40 minutes with the defaults)
 #   sudo QUICK=1 bench/run.sh         # a 2-minute smoke run: fewer rates, 1 repeat, 3 s points
 #
 # Each server serves the same network (10.64.0.0/15, server 10.64.0.1) with the same reservations, in a
