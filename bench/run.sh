@@ -29,7 +29,7 @@ repo=$(dirname "$here")
 [[ $(id -u) -eq 0 ]] || { echo "run.sh: needs root (namespaces, raw sockets)"; exit 1; }
 
 if [[ -n ${QUICK:-} ]]; then
-  : "${HOSTS:=65535}" "${RATES:=10000 20000 0}" "${DIRECT_RATES:=20000 0}" "${SECONDS_PER_POINT:=3}" "${REPEAT:=1}"
+  : "${HOSTS:=65535}" "${RATES:=10000 20000 0}" "${DIRECT_RATES:=20000 0}" "${LG_RELAY_RATES:=20000 0}" "${SECONDS_PER_POINT:=3}" "${REPEAT:=1}"
 fi
 SERVERS=${SERVERS-qdhcp dnsmasq kea-persist kea-nopersist}
 HOSTS=${HOSTS-10000 65535}
